@@ -1,0 +1,3 @@
+from opengauge.cli.main import main
+
+main()

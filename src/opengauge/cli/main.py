@@ -1,0 +1,172 @@
+"""The ``opengauge`` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+
+from opengauge import __version__
+from opengauge.server.settings import Settings, SettingsError
+
+DEMO_SEED = "demo.yaml"
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _database_option(function: Any) -> Any:
+    return click.option(
+        "--database",
+        "database_url",
+        metavar="URL",
+        help="sqlite:///path.db or postgresql://user@host/db "
+        "[env OPENGAUGE_DATABASE_URL; default sqlite:///opengauge.db]",
+    )(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="opengauge")
+def main() -> None:
+    """OpenGauge: a CustomerGauge-compatible server you can run yourself."""
+
+
+@main.command()
+@click.option("--host", help="Interface to listen on [env OPENGAUGE_HOST; default 127.0.0.1].")
+@click.option("--port", type=int, help="Port [env OPENGAUGE_PORT; default 8080].")
+@_database_option
+@click.option(
+    "--seed",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Apply this YAML/JSON seed file at start (idempotent).",
+)
+@click.option("--demo", is_flag=True, default=None, help="Load the demo tenant and print a walkthrough.")
+@click.option("--workers", type=int, help="Server processes [env OPENGAUGE_WORKERS; default 1].")
+@click.option("--public-url", help="Base URL for links the server hands out.")
+@click.option("--access-log/--no-access-log", default=True, help="Log every request.")
+def serve(access_log: bool, **options: Any) -> None:
+    """Run the server (migrating the database first)."""
+    from opengauge.cli.serve import run
+
+    settings = _settings(**{k: v for k, v in options.items()})
+    run(settings, access_log=access_log)
+
+
+@main.group()
+def db() -> None:
+    """Database schema management."""
+
+
+@db.command()
+@_database_option
+def upgrade(database_url: str | None) -> None:
+    """Apply all migrations and create a token signing key if there is none."""
+    from opengauge.server.bootstrap import prepare_database
+    from opengauge.server.storage import Database, migrate
+
+    settings = _settings(database_url=database_url)
+    database = Database(settings.database_url)
+    prepare_database(database)
+    click.echo(f"database at revision {migrate.current_revision(database)}")
+
+
+@db.command()
+@_database_option
+def current(database_url: str | None) -> None:
+    """Print the schema revision of the database."""
+    from opengauge.server.storage import Database, migrate
+
+    settings = _settings(database_url=database_url)
+    revision = migrate.current_revision(Database(settings.database_url))
+    click.echo(revision or "empty (run `opengauge db upgrade`)")
+
+
+@db.command()
+@click.argument("table", type=click.Choice(["accounts", "contacts", "contracts", "activities", "revenue", "survey-records"]))
+@click.option("--system", "system_name", help="Only this system (by name).")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows to show, newest last.")
+@_database_option
+def show(table: str, system_name: str | None, limit: int, database_url: str | None) -> None:
+    """Print the stored rows of TABLE, to see what imports wrote."""
+    from opengauge.server.storage import Database
+    from opengauge.server.storage.repositories import browse
+
+    settings = _settings(database_url=database_url)
+    columns, rows = Database(settings.database_url).run_sync(
+        lambda tx: browse.latest_rows(tx, table, system_name, limit)
+    )
+    widths = [
+        max([len(c)] + [len(_cell(row[i])) for row in rows]) for i, c in enumerate(columns)
+    ]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        click.echo("  ".join(_cell(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+    click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+@main.group()
+def seed() -> None:
+    """Seed files: declare systems, apps, mappings and more."""
+
+
+@seed.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def validate(file: str) -> None:
+    """Check FILE without touching any database."""
+    from opengauge.server.seed.schemas import SeedError, load_seed
+
+    try:
+        parsed = load_seed(file)
+    except SeedError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    count = len(parsed.systems)
+    click.echo(f"{file}: valid ({count} system{'s' if count != 1 else ''})")
+
+
+@seed.command(name="apply")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@_database_option
+def apply_command(file: str, database_url: str | None) -> None:
+    """Apply FILE to the database (migrating it first)."""
+    from opengauge.server.bootstrap import prepare_database
+    from opengauge.server.seed.schemas import SeedError, load_seed
+    from opengauge.server.seed.service import apply_seed
+    from opengauge.server.storage import Database
+
+    settings = _settings(database_url=database_url)
+    try:
+        parsed = load_seed(file)
+    except SeedError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    database = Database(settings.database_url)
+    prepare_database(database)
+    for system in apply_seed(database, parsed):
+        click.echo(f"system {system.name}: {'created' if system.created else 'updated'}")
+        if system.generated_api_key:
+            click.echo(f"  generated API key: {system.generated_api_key}")
+
+
+def demo_seed_path() -> Path:
+    return Path(str(resources.files("opengauge.server") / DEMO_SEED))
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+

@@ -1,0 +1,1 @@
+"""The OpenGauge server: the ASGI application and everything behind it."""

@@ -1,0 +1,99 @@
+"""The ASGI application.
+
+Requests for the hot import paths go straight to raw ASGI endpoints; everything else goes
+through a Starlette router. Both render errors in the wire formats of ``errors.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import Route
+
+from opengauge.server.auth import endpoints as auth_endpoints
+from opengauge.server.auth.tokens import KeyRing
+from opengauge.server.bootstrap import prepare_database
+from opengauge.server.clock import Clock
+from opengauge.server.errors import ApiError, InternalError, MethodNotAllowed
+from opengauge.server.http import responses
+from opengauge.server.http.asgi import Receive, Scope, Send, send_error
+from opengauge.server.http.state import State
+from opengauge.server.imports import endpoints as import_endpoints
+from opengauge.server.settings import Settings
+from opengauge.server.storage import Database
+from opengauge.server.storage.repositories import apps
+
+log = logging.getLogger("opengauge")
+
+
+class OpenGaugeApp:
+    """The server as an ASGI callable; ``state`` holds the database, clock and keys."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.state = State(
+            settings=settings,
+            db=Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous),
+            clock=clock or Clock(),
+        )
+        self._fast = {}
+        for path, endpoint in import_endpoints.ROUTES.items():
+            self._fast[path] = endpoint
+            self._fast[path.rstrip("/") if path.endswith("/") else path + "/"] = endpoint
+        self.router = Starlette(
+            routes=[
+                Route("/oauth2/token", auth_endpoints.token, methods=["POST"]),
+                Route("/.well-known/jwks.json", auth_endpoints.jwks, methods=["GET"]),
+            ],
+            exception_handlers={
+                ApiError: responses.handle_api_error,
+                HTTPException: responses.handle_http_exception,
+                Exception: responses.handle_unexpected,
+            },
+            lifespan=self._lifespan,
+        )
+        self.router.state.opengauge = self.state
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
+        self.start()
+        try:
+            yield
+        finally:
+            self.stop()
+
+    def start(self) -> None:
+        """Connect, check the schema and load the signing keys (what lifespan start does)."""
+        db = self.state.db
+        prepare_database(db, self.state.clock)
+        self.state.keys = KeyRing(
+            db.run_sync(apps.signing_keys), reload=lambda: db.run_sync(apps.signing_keys)
+        )
+        db.start()
+
+    def stop(self) -> None:
+        self.state.db.stop()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            endpoint = self._fast.get(scope["path"])
+            if endpoint is not None:
+                if scope["method"] != "PUT":
+                    await send_error(send, MethodNotAllowed(["PUT"]))
+                    return
+                try:
+                    await endpoint(self.state, scope, receive, send)
+                except Exception:
+                    log.exception("unhandled error on PUT %s", scope["path"])
+                    await send_error(send, InternalError())
+                return
+        await self.router(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> OpenGaugeApp:
+    """The application for ``settings`` (default: from ``OPENGAUGE_*`` variables)."""
+    return OpenGaugeApp(settings or Settings.from_env())

@@ -1,0 +1,106 @@
+"""Issuing tokens and authenticating bearer requests."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from opengauge.server.auth.tokens import Claims, KeyRing
+from opengauge.server.clock import Clock
+from opengauge.server.domain.secrets import verify_secret
+from opengauge.server.errors import OAuthError, Unauthenticated
+from opengauge.server.storage import Database, Tx
+from opengauge.server.storage.repositories import apps
+
+GRANT_TYPE = "client_credentials"
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    grant_type: str | None
+    client_id: str | None
+    client_secret: str | None
+
+
+def read_token_request(
+    params: dict[str, Any], query: dict[str, Any], authorization: str | None
+) -> TokenRequest:
+    """Credentials from the form body, the query string or a Basic header (in that order)."""
+
+    def pick(name: str) -> str | None:
+        for source in (params, query):
+            value = source.get(name)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    client_id, client_secret = pick("client_id"), pick("client_secret")
+    if authorization and authorization[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+            basic_id, _, basic_secret = decoded.partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            basic_id = basic_secret = ""
+        client_id = client_id or basic_id or None
+        client_secret = client_secret or basic_secret or None
+    return TokenRequest(pick("grant_type"), client_id, client_secret)
+
+
+async def issue_token(
+    request: TokenRequest,
+    region: str,
+    *,
+    db: Database,
+    keys: KeyRing,
+    clock: Clock,
+    issuer: str,
+    ttl: int,
+) -> dict[str, Any]:
+    """The token response body, or an :class:`OAuthError`."""
+    if request.grant_type is None:
+        raise OAuthError("invalid_request")
+    if request.grant_type != GRANT_TYPE:
+        raise OAuthError("unsupported_grant_type")
+    if not request.client_id or not request.client_secret:
+        raise OAuthError("invalid_request")
+    client_id = request.client_id
+    credentials = await db.run(lambda tx: apps.find_credentials(tx, client_id))
+    if credentials is None or not credentials.active or credentials.region != region:
+        raise OAuthError("invalid_client")
+    # Hashing is slow on purpose; keep it off the event loop and out of the writer.
+    if not await asyncio.to_thread(verify_secret, request.client_secret, credentials.secret_hash):
+        raise OAuthError("invalid_client")
+    token = keys.issue(
+        issuer=issuer,
+        app_id=credentials.id,
+        client_id=client_id,
+        system_id=credentials.system_id,
+        region=credentials.region,
+        now=int(clock.time()),
+        ttl=ttl,
+    )
+    return {"access_token": token, "expires_in": ttl, "token_type": "Bearer"}
+
+
+def authenticate_bearer(
+    authorization: str | None, region: str, keys: KeyRing, clock: Clock
+) -> Claims:
+    """The claims of a valid bearer token for this region; :class:`Unauthenticated` if not.
+
+    Whether the app is still active is checked by :func:`require_active_app` inside the
+    request's database operation, so a revoked app fails from its next request on.
+    """
+    if not authorization or authorization[:7].lower() != "bearer ":
+        raise Unauthenticated()
+    claims = keys.verify(authorization[7:].strip(), clock.time())
+    if claims is None or claims.region != region:
+        raise Unauthenticated()
+    return claims
+
+
+def require_active_app(tx: Tx, claims: Claims) -> None:
+    if not apps.is_active(tx, claims.app_id, claims.system_id):
+        raise Unauthenticated()

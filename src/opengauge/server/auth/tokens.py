@@ -1,0 +1,138 @@
+"""RS256 access tokens: signing, verification and the JWKS document.
+
+Signing keys live in the database so that every server process signs and accepts the same
+tokens. Verified tokens are cached, because the same token is sent with every request of an
+integration for up to an hour; expiry is still checked on every use.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+_CACHE_SIZE = 20_000
+
+
+@dataclass(frozen=True)
+class Claims:
+    """The parts of a verified token the server uses."""
+
+    app_id: int
+    client_id: str
+    system_id: int
+    region: str
+    expires_at: int
+
+
+def new_signing_key() -> tuple[str, str]:
+    """A fresh (kid, private key PEM) pair."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return secrets.token_hex(8), pem
+
+
+class KeyRing:
+    """The signing keys, newest first; the newest signs, all verify."""
+
+    def __init__(
+        self, keys: Sequence[tuple[str, str]], reload: Callable[[], Sequence[tuple[str, str]]]
+    ) -> None:
+        self._reload = reload
+        self._cache: dict[str, Claims | None] = {}
+        self._load(keys)
+
+    def _load(self, keys: Sequence[tuple[str, str]]) -> None:
+        if not keys:
+            raise ValueError("no signing keys: run `opengauge db upgrade` first")
+        self._private = {
+            kid: serialization.load_pem_private_key(pem.encode(), password=None)
+            for kid, pem in keys
+        }
+        self._public = {kid: key.public_key() for kid, key in self._private.items()}
+        self._signing_kid = keys[0][0]
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        return jwt.encode(
+            claims,
+            self._private[self._signing_kid],  # type: ignore[arg-type]
+            algorithm="RS256",
+            headers={"kid": self._signing_kid},
+        )
+
+    def issue(
+        self, *, issuer: str, app_id: int, client_id: str, system_id: int, region: str,
+        now: int, ttl: int,
+    ) -> str:
+        return self.sign(
+            {
+                "iss": issuer,
+                "sub": client_id,
+                "client_id": client_id,
+                "token_use": "access",
+                "iat": now,
+                "exp": now + ttl,
+                "jti": str(uuid.uuid4()),
+                "system_id": system_id,
+                "app_id": app_id,
+                "region": region,
+            }
+        )
+
+    def verify(self, token: str, now: float) -> Claims | None:
+        """The token's claims if its signature is ours and it has not expired."""
+        if token in self._cache:
+            claims = self._cache[token]
+        else:
+            claims = self._decode(token)
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[token] = claims
+        if claims is None or claims.expires_at <= now:
+            return None
+        return claims
+
+    def _decode(self, token: str) -> Claims | None:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            if kid not in self._public:
+                self._load(self._reload())
+            key = self._public.get(kid)
+            if key is None:
+                return None
+            payload = jwt.decode(
+                token,
+                key,  # type: ignore[arg-type]
+                algorithms=["RS256"],
+                options={"verify_exp": False, "verify_iat": False, "require": ["exp"]},
+            )
+            if payload.get("token_use") != "access":
+                return None
+            return Claims(
+                app_id=int(payload["app_id"]),
+                client_id=str(payload["client_id"]),
+                system_id=int(payload["system_id"]),
+                region=str(payload["region"]),
+                expires_at=int(payload["exp"]),
+            )
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+            return None
+
+    def jwks(self) -> dict[str, Any]:
+        keys = []
+        for kid, public in self._public.items():
+            jwk: dict[str, Any] = RSAAlgorithm.to_jwk(public, as_dict=True)  # type: ignore[arg-type]
+            jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
+            keys.append(jwk)
+        return {"keys": keys}

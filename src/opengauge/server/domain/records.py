@@ -1,0 +1,170 @@
+"""Validating one ``PUT /records/`` record against its mapping.
+
+Input keys are the caller's field headings; error keys and attribute names in messages are
+those headings too. Keys the mapping does not know are ignored (and reported back so the
+request journal can show them). Rules that need the database (does this touchpoint exist?)
+are answered by a :class:`Lookups` the caller supplies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from opengauge.server.domain import mapping as m
+from opengauge.server.domain import validation as v
+
+REVENUE_TYPES = {"arr": "ARR", "mrr": "MRR", "one time": "One Time", "other": "Other"}
+COMMENT_MAX = 4000
+
+TARGET_RULES: dict[str, v.Rule] = {
+    "account.name": v.text(128),
+    "account.number": v.text(255),
+    "account.manager": v.text(),
+    "account.parent": v.text(),
+    "account.region": v.text(),
+    "account.alias": v.text(),
+    "contact.email": v.email(),
+    "contact.phone": v.phone(),
+    "contact.first_name": v.text(),
+    "contact.last_name": v.text(),
+    "contact.number": v.text(),
+    "contact.job_position": v.text(),
+    "contact.job_level": v.text(),
+    "contact.language": v.text(),
+    "survey.touchpoint": v.text(),
+    "survey.division": v.text(),
+    "survey.number_order": v.text(),
+    "survey.date_order": v.date_value,
+    "survey.language": v.text(),
+    "survey.nps": v.score(0, 10),
+    "survey.comment": v.text(COMMENT_MAX),
+    "survey.date_response": v.datetime_value,
+    "activity.reference": v.text(128),
+    "activity.type": v.text(100),
+    "activity.source": v.text(100),
+    "activity.happened_at": v.datetime_value,
+    "revenue.amount": v.number,
+    "revenue.start": v.date_value,
+    "revenue.end": v.date_value,
+    "revenue.type": v.choice(REVENUE_TYPES),
+    "revenue.description": v.text(255),
+}
+_PREFIX_RULES = {m.SEGMENT_PREFIX: v.text(128), m.DETAILS_PREFIX: v.text(255)}
+
+
+class Lookups(Protocol):
+    """Existence checks the validator needs; each returns an id or None."""
+
+    def touchpoint(self, name: str) -> int | None: ...
+    def division(self, name: str) -> int | None: ...
+    def account(self, name: str) -> int | None: ...
+    def contact(self, email: str | None, phone: str | None) -> int | None: ...
+
+
+@dataclass
+class CleanRecord:
+    """A valid record: target -> cleaned value, plus ids resolved during validation."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+
+    def get(self, target: str) -> Any:
+        return self.values.get(target)
+
+    def with_prefix(self, prefix: str) -> dict[str, Any]:
+        return {
+            target[len(prefix) :]: value
+            for target, value in self.values.items()
+            if target.startswith(prefix)
+        }
+
+
+def _rule_for(target: str) -> v.Rule:
+    rule = TARGET_RULES.get(target)
+    if rule is not None:
+        return rule
+    for prefix, prefix_rule in _PREFIX_RULES.items():
+        if target.startswith(prefix):
+            return prefix_rule
+    return v.text()
+
+
+def _required_messages(mapping: m.Mapping) -> dict[str, tuple[str, dict[str, str]]]:
+    """heading -> (message template, template values) for the data type's required targets."""
+    required: dict[str, tuple[str, dict[str, str]]] = {}
+    for requirement in m.REQUIRED_TARGETS[mapping.data_type]:
+        if isinstance(requirement, tuple):
+            first, second = (mapping.heading_for(t) for t in requirement)
+            if first and second:
+                required[first] = (v.REQUIRED_WITHOUT, {"values": second})
+                required[second] = (v.REQUIRED_WITHOUT, {"values": first})
+            elif first or second:
+                required[first or second or ""] = (v.REQUIRED, {})
+        else:
+            heading = mapping.heading_for(requirement)
+            if heading:
+                required[heading] = (v.REQUIRED, {})
+    return required
+
+
+def validate_record(
+    mapping: m.Mapping, record: MappingABC[str, Any], lookups: Lookups
+) -> tuple[CleanRecord, v.Errors]:
+    """Check ``record`` against ``mapping``'s rules; returns the clean record and any errors."""
+    clean = CleanRecord()
+    errors = v.Errors()
+    mapped = dict(mapping.fields)
+    clean.ignored = [key for key in record if key not in mapped]
+    required = _required_messages(mapping)
+    # For "email or phone", the other field being present satisfies required_without.
+    present = {h for h in mapped if v.normalize(record.get(h)) is not None}
+    dt = mapping.data_type
+
+    for heading, target in mapping.fields:
+        value = v.normalize(record.get(heading))
+        if value is None:
+            need = required.get(heading)
+            if need is not None:
+                template, values = need
+                if template is v.REQUIRED or values["values"] not in present:
+                    errors.add(heading, template, **values)
+            continue
+        cleaned = _rule_for(target)(heading, value, errors)
+        if cleaned is None:
+            continue
+        if target == "survey.touchpoint":
+            found = lookups.touchpoint(cleaned)
+        elif target == "survey.division":
+            found = lookups.division(cleaned)
+        elif target == "account.name" and dt in (m.ACCOUNT_ALIAS, m.REVENUE):
+            found = lookups.account(cleaned)
+        else:
+            clean.values[target] = cleaned
+            continue
+        if found is None:
+            errors.add(heading, v.SELECTED_INVALID)
+            continue
+        clean.values[target] = cleaned
+        clean.ids[target] = found
+
+    if dt == m.ACTIVITY and not errors:
+        email, phone = clean.get("contact.email"), clean.get("contact.phone")
+        if email or phone:
+            contact_id = lookups.contact(email, phone)
+            if contact_id is None:
+                heading = mapping.heading_for("contact.email" if email else "contact.phone")
+                errors.add(heading or "contact", v.SELECTED_INVALID)
+            else:
+                clean.ids["contact"] = contact_id
+    if dt == m.REVENUE:
+        start, end = clean.get("revenue.start"), clean.get("revenue.end")
+        if start and end and end < start:
+            errors.add(
+                mapping.heading_for("revenue.end") or "end",
+                v.AFTER_OR_EQUAL,
+                date=mapping.heading_for("revenue.start") or "start",
+            )
+    return clean, errors

@@ -1,0 +1,137 @@
+"""Every error the server puts on the wire, in one place.
+
+Each class knows its HTTP status and its body. Handlers raise them; one renderer
+(``http/responses.py``) turns them into responses. Messages are the CustomerGauge
+strings, character for character (see ``../shared/spec/README.md`` section 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+GIVEN_DATA_INVALID = "The given data was invalid."
+
+
+class ApiError(Exception):
+    """An error with a fixed wire form: a status and a JSON body."""
+
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {"message": self.message}
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {}
+
+
+class Unauthenticated(ApiError):
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("Unauthenticated.")
+
+
+class MappingNotFound(ApiError):
+    status = 404
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"The inbound mapping [{reference}] was not found.")
+
+
+class NotFound(ApiError):
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("Not found.")
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+
+    def __init__(self, allowed: Sequence[str]) -> None:
+        super().__init__("Method not allowed.")
+        self.allowed = tuple(allowed)
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {"allow": ", ".join(self.allowed)}
+
+
+class MalformedJson(ApiError):
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("Malformed JSON body.")
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+
+    def __init__(self) -> None:
+        super().__init__("Payload too large.")
+
+
+class ValidationFailed(ApiError):
+    """422 with Laravel's ``errors`` object.
+
+    ``summary="fixed"`` gives the Laravel 8 summary used by records, accounts, contracts and
+    activities; ``summary="first"`` gives Laravel 9's "<first message> (and N more errors)".
+    """
+
+    status = 422
+
+    def __init__(self, errors: Mapping[str, Sequence[str]], summary: str = "fixed") -> None:
+        self.errors = {key: list(messages) for key, messages in errors.items()}
+        if summary == "fixed":
+            message = GIVEN_DATA_INVALID
+        else:
+            message = _first_message_summary(self.errors)
+        super().__init__(message)
+
+    def body(self) -> dict[str, Any]:
+        return {"message": self.message, "errors": self.errors}
+
+
+def _first_message_summary(errors: Mapping[str, Sequence[str]]) -> str:
+    messages = [message for group in errors.values() for message in group]
+    if not messages:
+        return GIVEN_DATA_INVALID
+    more = len(messages) - 1
+    if more == 0:
+        return messages[0]
+    return f"{messages[0]} (and {more} more error{'' if more == 1 else 's'})"
+
+
+class OAuthError(ApiError):
+    """Cognito-style token endpoint errors: HTTP 400 ``{"error": "<code>"}``."""
+
+    status = 400
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message}
+
+
+class InternalError(ApiError):
+    """Something on our side failed; the client may retry."""
+
+    status = 500
+
+    def __init__(self) -> None:
+        super().__init__("Server Error")
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__("Service Unavailable")
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {"retry-after": "1"}

@@ -1,0 +1,209 @@
+"""The seed file format (YAML or JSON) and its validation.
+
+``load_seed`` reads and checks a file and raises :class:`SeedError` listing every problem
+with the path of the offending entry (``systems[0].mappings[1].fields``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+import yaml
+
+from opengauge.server.domain import mapping as m
+from opengauge.server.storage.repositories.systems import GLOBAL_DIVISION
+
+
+class SeedError(ValueError):
+    """The seed cannot be used; ``problems`` lists each reason with its path."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s):\n{listing}")
+
+
+class _Spec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    pass
+
+
+class DivisionSpec(_Spec):
+    division: str
+    parent: str = GLOBAL_DIVISION
+
+
+class DuplicationRuleSpec(_Spec):
+    enabled: bool = False
+    days: int = 0
+    fields: list[str] = []
+
+
+class AppSpec(_Spec):
+    name: str
+    client_id: str
+    client_secret: str
+    division: str = GLOBAL_DIVISION
+    active: bool = True
+
+
+class MappingSpec(_Spec):
+    reference: str
+    name: str
+    data_type: str
+    fields: dict[str, str]
+
+
+class FilterSpec(_Spec):
+    field: str
+    op: Literal["is", "is_not"]
+    values: list[str]
+
+
+class CampaignSpec(_Spec):
+    name: str
+    active: bool = True
+    filters: list[FilterSpec] = []
+    duplication_days: int | None = None
+
+
+class SystemSpec(_Spec):
+    name: str
+    region: Literal["eu", "us", "au"] = "eu"
+    api_key: str | None = None
+    divisions: list[DivisionSpec] = []
+    touchpoints: list[str] = []
+    segments: list[str] = []
+    duplication_rule: DuplicationRuleSpec = DuplicationRuleSpec()
+    connected_apps: list[AppSpec] = []
+    mappings: list[MappingSpec] = []
+    campaigns: list[CampaignSpec] = []
+
+
+class Seed(_Spec):
+    systems: list[SystemSpec] = []
+
+
+def load_seed(path: str | Path) -> Seed:
+    """Read and validate a seed file."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SeedError(source, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    return parse_seed(text, source)
+
+
+def parse_seed(text: str, source: str = "<seed>") -> Seed:
+    try:
+        data = yaml.safe_load(text)  # JSON is YAML too
+    except yaml.YAMLError as exc:
+        raise SeedError(source, [f"not valid YAML or JSON: {exc}"]) from None
+    return validate_seed(data if data is not None else {}, source)
+
+
+def validate_seed(data: Any, source: str = "<seed>") -> Seed:
+    try:
+        seed = msgspec.convert(data, Seed, strict=True)
+    except msgspec.ValidationError as exc:
+        raise SeedError(source, [_path_message(str(exc))]) from None
+    problems = _check(seed)
+    if problems:
+        raise SeedError(source, problems)
+    return seed
+
+
+def _path_message(message: str) -> str:
+    # msgspec says "Expected `str`, got `int` - at `$.systems[0].name`"; lead with the path.
+    if " - at `$" in message:
+        text, _, path = message.rpartition(" - at `$")
+        return f"{path.rstrip('`').lstrip('.') or '(top level)'}: {text}"
+    return message
+
+
+def _check(seed: Seed) -> list[str]:
+    problems: list[str] = []
+    names: set[str] = set()
+    client_ids: dict[str, str] = {}
+    for i, system in enumerate(seed.systems):
+        at = f"systems[{i}]"
+        if not system.name.strip():
+            problems.append(f"{at}.name: must not be empty")
+        if system.name in names:
+            problems.append(f"{at}.name: system {system.name!r} is declared twice")
+        names.add(system.name)
+        if system.api_key is not None and len(system.api_key) < 8:
+            problems.append(f"{at}.api_key: must be at least 8 characters")
+        divisions = {GLOBAL_DIVISION}
+        for j, division in enumerate(system.divisions):
+            if division.division == GLOBAL_DIVISION:
+                problems.append(f"{at}.divisions[{j}]: Global always exists; don't declare it")
+            divisions.add(division.division)
+        for j, division in enumerate(system.divisions):
+            if division.parent not in divisions:
+                problems.append(
+                    f"{at}.divisions[{j}].parent: unknown division {division.parent!r}"
+                )
+        problems.extend(_division_loops(system, at))
+        rule = system.duplication_rule
+        if rule.days < 0:
+            problems.append(f"{at}.duplication_rule.days: must not be negative")
+        if len(rule.fields) > 3:
+            problems.append(f"{at}.duplication_rule.fields: at most three fields")
+        for field in rule.fields:
+            if not _is_survey_field(field, system.segments):
+                problems.append(f"{at}.duplication_rule.fields: unknown target field {field!r}")
+        for j, app in enumerate(system.connected_apps):
+            where = f"{at}.connected_apps[{j}]"
+            if app.client_id in client_ids:
+                problems.append(
+                    f"{where}.client_id: {app.client_id!r} is already used by {client_ids[app.client_id]}"
+                )
+            client_ids[app.client_id] = where
+            if not app.client_secret:
+                problems.append(f"{where}.client_secret: must not be empty")
+            if app.division not in divisions:
+                problems.append(f"{where}.division: unknown division {app.division!r}")
+        references: set[str] = set()
+        for j, mapping in enumerate(system.mappings):
+            where = f"{at}.mappings[{j}]"
+            if not mapping.reference or len(mapping.reference) > 64:
+                problems.append(f"{where}.reference: must be 1 to 64 characters")
+            if mapping.reference in references:
+                problems.append(f"{where}.reference: {mapping.reference!r} is declared twice")
+            references.add(mapping.reference)
+            for problem in m.mapping_problems(
+                mapping.data_type, list(mapping.fields.items()), system.segments
+            ):
+                problems.append(f"{where}: {problem}")
+        for j, campaign in enumerate(system.campaigns):
+            where = f"{at}.campaigns[{j}]"
+            if campaign.duplication_days is not None and campaign.duplication_days < 0:
+                problems.append(f"{where}.duplication_days: must not be negative")
+            for k, flt in enumerate(campaign.filters):
+                if not _is_survey_field(flt.field, system.segments):
+                    problems.append(f"{where}.filters[{k}].field: unknown target {flt.field!r}")
+    return problems
+
+
+def _is_survey_field(target: str, segments: list[str]) -> bool:
+    if target.startswith(m.SEGMENT_PREFIX):
+        return target[len(m.SEGMENT_PREFIX) :] in segments
+    return target in m.ACCOUNT_TARGETS + m.CONTACT_TARGETS + m.SURVEY_TARGETS
+
+
+def _division_loops(system: SystemSpec, at: str) -> list[str]:
+    parents = {d.division: d.parent for d in system.divisions}
+    problems = []
+    for name in parents:
+        seen = {name}
+        current = parents.get(name)
+        while current is not None and current != GLOBAL_DIVISION:
+            if current in seen:
+                problems.append(f"{at}.divisions: {name!r} is its own ancestor")
+                break
+            seen.add(current)
+            current = parents.get(current)
+    return problems

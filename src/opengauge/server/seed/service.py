@@ -1,0 +1,111 @@
+"""Applying a seed: create or update everything it declares (idempotent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opengauge.server.clock import Clock
+from opengauge.server.domain import mapping as m
+from opengauge.server.domain.secrets import hash_api_key, hash_secret, new_api_key
+from opengauge.server.seed.schemas import Seed, SeedError, SystemSpec
+from opengauge.server.storage import Database, Tx
+from opengauge.server.storage.repositories import apps, mappings, systems
+
+
+@dataclass(frozen=True)
+class AppliedSystem:
+    name: str
+    id: int
+    created: bool
+    #: Set when the system was created without an api_key in the seed.
+    generated_api_key: str | None = None
+
+
+def apply_seed(db: Database, seed: Seed, clock: Clock | None = None) -> list[AppliedSystem]:
+    """Create or update every system in ``seed`` in one transaction."""
+    now = (clock or Clock()).timestamp()
+    # Hash outside the transaction: scrypt is slow and the hashes don't depend on the data.
+    secret_hashes = {
+        app.client_id: hash_secret(app.client_secret)
+        for system in seed.systems
+        for app in system.connected_apps
+    }
+
+    def operation(tx: Tx) -> list[AppliedSystem]:
+        return [_apply_system(tx, spec, secret_hashes, now) for spec in seed.systems]
+
+    return db.run_sync(operation)
+
+
+def _apply_system(
+    tx: Tx, spec: SystemSpec, secret_hashes: dict[str, str], now: str
+) -> AppliedSystem:
+    existing = systems.find_by_name(tx, spec.name)
+    generated = None
+    key_hash = hash_api_key(spec.api_key) if spec.api_key else None
+    if existing is None:
+        if key_hash is None:
+            generated = new_api_key()
+            key_hash = hash_api_key(generated)
+        system_id = systems.create(tx, spec.name, spec.region, key_hash, now)
+        for reference, name, data_type, fields in m.DEFAULT_MAPPINGS:
+            mappings.upsert(tx, system_id, reference, name, data_type, fields, now)
+    else:
+        system_id = existing[0]
+        systems.update(tx, system_id, spec.region, key_hash)
+
+    global_id = systems.ensure_division(tx, system_id, systems.GLOBAL_DIVISION, None)
+    division_ids = {systems.GLOBAL_DIVISION: global_id}
+    pending = list(spec.divisions)
+    while pending:  # parents first, whatever order the file lists them in
+        ready = [d for d in pending if d.parent in division_ids]
+        for division in ready:
+            division_ids[division.division] = systems.ensure_division(
+                tx, system_id, division.division, division_ids[division.parent]
+            )
+        pending = [d for d in pending if d not in ready]
+        if not ready:
+            raise SeedError(spec.name, ["divisions refer to unknown parents"])
+    for touchpoint in spec.touchpoints:
+        systems.ensure_touchpoint(tx, system_id, touchpoint)
+    for segment in spec.segments:
+        systems.ensure_segment(tx, system_id, segment)
+    rule = spec.duplication_rule
+    systems.set_duplication_rule(tx, system_id, rule.enabled, rule.days, rule.fields)
+    for app in spec.connected_apps:
+        owner = apps.system_of_client(tx, app.client_id)
+        if owner is not None and owner != system_id:
+            raise SeedError(
+                spec.name, [f"client_id {app.client_id!r} belongs to another system"]
+            )
+        apps.upsert(
+            tx,
+            system_id,
+            division_ids[app.division],
+            app.name,
+            app.client_id,
+            secret_hashes[app.client_id],
+            app.active,
+            now,
+        )
+    for mapping in spec.mappings:
+        mappings.upsert(
+            tx,
+            system_id,
+            mapping.reference,
+            mapping.name,
+            mapping.data_type,
+            list(mapping.fields.items()),
+            now,
+        )
+    for campaign in spec.campaigns:
+        systems.upsert_campaign(
+            tx,
+            system_id,
+            campaign.name,
+            campaign.active,
+            [{"field": f.field, "op": f.op, "values": f.values} for f in campaign.filters],
+            campaign.duplication_days,
+            now,
+        )
+    return AppliedSystem(spec.name, system_id, existing is None, generated)

@@ -1,0 +1,108 @@
+"""One typed settings object, read once.
+
+Every value can come from a command-line option or from an ``OPENGAUGE_<NAME>`` environment
+variable (for example ``OPENGAUGE_DATABASE_URL``). Nothing else in the project reads the
+environment. A bad value stops start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+REGIONS = ("eu", "us", "au")
+ENV_PREFIX = "OPENGAUGE_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be configured with."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite:///opengauge.db"
+    #: Base of the links the server hands out; defaults to http://<host>:<port>.
+    public_url: str = ""
+    default_region: str = "eu"
+    token_ttl: int = 3600
+    max_body_bytes: int = 1024 * 1024
+    workers: int = 1
+    seed: str = ""
+    demo: bool = False
+    log_level: str = "info"
+    #: SQLite durability: FULL syncs the write-ahead log on every (group) commit.
+    sqlite_synchronous: str = "FULL"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.default_region not in REGIONS:
+            raise SettingsError(
+                f"default_region must be one of {', '.join(REGIONS)}, not {self.default_region!r}"
+            )
+        if not 1 <= self.port <= 65535:
+            raise SettingsError(f"port must be between 1 and 65535, not {self.port}")
+        if self.token_ttl < 1:
+            raise SettingsError("token_ttl must be a positive number of seconds")
+        if self.max_body_bytes < 1024:
+            raise SettingsError("max_body_bytes must be at least 1024")
+        if self.workers < 1:
+            raise SettingsError("workers must be at least 1")
+        if self.sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise SettingsError("sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA")
+        if not self.database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise SettingsError(
+                "database_url must start with sqlite:// or postgresql://, "
+                f"not {self.database_url.split(':', 1)[0]!r}"
+            )
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "::", "127.0.0.1") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Settings:
+        """Read ``OPENGAUGE_*`` variables, then apply explicit overrides (None is ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _parse(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _parse(name: str, kind: object, raw: str) -> Any:
+    variable = ENV_PREFIX + name.upper()
+    if kind in (int, "int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{variable} must be a whole number, not {raw!r}") from None
+    if kind in (bool, "bool"):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"{variable} must be true or false, not {raw!r}")
+    return raw

@@ -1,0 +1,87 @@
+"""Accounts, their aliases and their parent/child tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opengauge.server.storage.database import Tx
+
+
+@dataclass(frozen=True)
+class AccountFields:
+    """Optional account attributes; None leaves the stored value as it is."""
+
+    number: str | None = None
+    manager: str | None = None
+    region: str | None = None
+    parent_id: int | None = None
+
+
+_UPSERT = (
+    "INSERT INTO accounts (system_id, name, number, manager, region, parent_id, created_at,"
+    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (system_id, name) DO UPDATE SET"
+    " number = COALESCE(excluded.number, accounts.number),"
+    " manager = COALESCE(excluded.manager, accounts.manager),"
+    " region = COALESCE(excluded.region, accounts.region),"
+    " parent_id = COALESCE(excluded.parent_id, accounts.parent_id),"
+    " updated_at = excluded.updated_at"
+    " RETURNING id"
+)
+
+
+def find_id(tx: Tx, system_id: int, name: str) -> int | None:
+    value = tx.scalar("SELECT id FROM accounts WHERE system_id = ? AND name = ?", (system_id, name))
+    return None if value is None else int(value)
+
+
+def upsert(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> int:
+    """Create or update the account called ``name``; returns its id."""
+    row = tx.write_returning(
+        _UPSERT,
+        (system_id, name, fields.number, fields.manager, fields.region, fields.parent_id, now, now),
+    )
+    assert row is not None
+    return int(row[0])
+
+
+def ensure(tx: Tx, system_id: int, name: str, now: str) -> int:
+    """The id of the account called ``name``, creating a bare one if there is none."""
+    existing = find_id(tx, system_id, name)
+    if existing is not None:
+        return existing
+    return upsert(tx, system_id, name, AccountFields(), now)
+
+
+def put(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> tuple[int, bool]:
+    """Create or update; returns (id, created)."""
+    existing = find_id(tx, system_id, name)
+    if existing is None:
+        row = tx.write_returning(
+            "INSERT INTO accounts (system_id, name, number, manager, region, parent_id,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (system_id, name) DO NOTHING RETURNING id",
+            (system_id, name, fields.number, fields.manager, fields.region, fields.parent_id,
+             now, now),
+        )
+        if row is not None:
+            return int(row[0]), True
+    return upsert(tx, system_id, name, fields, now), False
+
+
+def ancestors(tx: Tx, account_id: int) -> list[int]:
+    """Ids from the account's parent up to the root."""
+    chain: list[int] = []
+    current = tx.scalar("SELECT parent_id FROM accounts WHERE id = ?", (account_id,))
+    while current is not None and current not in chain:
+        chain.append(int(current))
+        current = tx.scalar("SELECT parent_id FROM accounts WHERE id = ?", (current,))
+    return chain
+
+
+def add_alias(tx: Tx, system_id: int, account_id: int, alias: str) -> None:
+    tx.write(
+        "INSERT INTO account_aliases (system_id, account_id, alias) VALUES (?, ?, ?)"
+        " ON CONFLICT (account_id, alias) DO NOTHING",
+        (system_id, account_id, alias),
+    )

@@ -1,0 +1,252 @@
+"""The database schema, as SQLAlchemy tables.
+
+These definitions drive the Alembic migrations. Repositories query the same tables with
+plain parameterised SQL (see ``storage/database.py`` for why). Dates and timestamps are
+stored as ISO text (``YYYY-MM-DD`` / ``YYYY-MM-DD HH:MM:SS``, UTC) so that SQLite and
+PostgreSQL store and compare them identically.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TIMESTAMP = String(19)
+DATE = String(10)
+
+
+def _system_fk() -> Column[int]:
+    return Column(
+        "system_id", Integer, ForeignKey("systems.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+systems = Table(
+    "systems",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("region", String(2), nullable=False),
+    Column("api_key_hash", String(64), nullable=False, unique=True),
+    Column("duplication_enabled", Boolean, nullable=False, default=False),
+    Column("duplication_days", Integer, nullable=False, default=0),
+    Column("duplication_fields", Text, nullable=False, default="[]"),
+    Column("created_at", TIMESTAMP, nullable=False),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("private_pem", Text, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
+)
+
+divisions = Table(
+    "divisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("name", String(128), nullable=False),
+    Column("parent_id", Integer, ForeignKey("divisions.id"), nullable=True),
+    UniqueConstraint("system_id", "name"),
+)
+
+connected_apps = Table(
+    "connected_apps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("division_id", Integer, ForeignKey("divisions.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("client_id", String(128), nullable=False, unique=True),
+    Column("secret_hash", String(255), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+)
+
+touchpoints = Table(
+    "touchpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("name", String(128), nullable=False),
+    UniqueConstraint("system_id", "name"),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("name", String(128), nullable=False),
+    UniqueConstraint("system_id", "name"),
+)
+
+mappings = Table(
+    "mappings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("reference", String(64), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("data_type", String(32), nullable=False),
+    # Ordered list of [heading, target] pairs, as JSON.
+    Column("fields", Text, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "reference"),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("name", String(128), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    # List of {field, op, values} filters, as JSON.
+    Column("filters", Text, nullable=False, default="[]"),
+    Column("duplication_days", Integer, nullable=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "name"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("name", String(128), nullable=False),
+    Column("number", String(255), nullable=True),
+    Column("manager", String(128), nullable=True),
+    Column("region", String(128), nullable=True),
+    Column("parent_id", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("updated_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "name"),
+)
+
+account_aliases = Table(
+    "account_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("alias", String(128), nullable=False),
+    UniqueConstraint("account_id", "alias"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    # "email:<lower-cased address>" or "phone:<digits>": the upsert key.
+    Column("key", String(300), nullable=False),
+    Column("email", String(255), nullable=True),
+    Column("phone", String(128), nullable=True),
+    Column("first_name", String(128), nullable=True),
+    Column("last_name", String(128), nullable=True),
+    Column("number", String(128), nullable=True),
+    Column("job_position", String(128), nullable=True),
+    Column("job_level", String(128), nullable=True),
+    Column("language", String(128), nullable=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("updated_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "key"),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("reference", String(128), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("start", DATE, nullable=False),
+    Column("end", DATE, nullable=True),
+    Column("description", String(150), nullable=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("updated_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "reference"),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("reference", String(128), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("contact_id", Integer, ForeignKey("contacts.id"), nullable=True),
+    Column("type", String(100), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("happened_at", TIMESTAMP, nullable=False),
+    # Additional information as a JSON object of strings.
+    Column("details", Text, nullable=False, default="{}"),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("updated_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "reference"),
+)
+
+revenue_lines = Table(
+    "revenue_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", Numeric(18, 2), nullable=False),
+    Column("start", DATE, nullable=False),
+    Column("end", DATE, nullable=True),
+    Column("type", String(16), nullable=False),
+    Column("description", String(255), nullable=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Index(None, "system_id", "account_id"),
+)
+
+survey_records = Table(
+    "survey_records",
+    metadata,
+    # The id is the record's CG-ID, ``number_customergauge`` on the wire.
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("mapping_id", Integer, ForeignKey("mappings.id", ondelete="SET NULL"), nullable=True),
+    Column("contact_id", Integer, ForeignKey("contacts.id"), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("division_id", Integer, ForeignKey("divisions.id"), nullable=True),
+    Column("touchpoint_id", Integer, ForeignKey("touchpoints.id"), nullable=True),
+    Column("delivery_vector", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("number_order", String(128), nullable=True),
+    Column("date_order", DATE, nullable=True),
+    Column("language", String(128), nullable=True),
+    Column("nps", Integer, nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("date_response", TIMESTAMP, nullable=True),
+    # Segment values as a JSON object {segment name: value}.
+    Column("segments", Text, nullable=False, default="{}"),
+    Column("link_code", String(32), nullable=True, unique=True),
+    Column("date_creation", TIMESTAMP, nullable=False),
+    Index(None, "system_id", "contact_id"),
+)
