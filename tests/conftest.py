@@ -1,0 +1,45 @@
+"""Shared fixtures: a real server per database backend, tenants, HTTP clients.
+
+Every test that uses ``server`` runs once on SQLite and, when ``OPENGAUGE_TEST_POSTGRES_URL``
+is set, once more on PostgreSQL (in a throwaway database created for the session). The
+server is the real application under uvicorn on a loopback port; tests talk HTTP to it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import RunningServer, Tenant, create_tenant, postgres_database, start_server
+
+POSTGRES_URL = os.environ.get("OPENGAUGE_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'opengauge.db'}"
+        with start_server(url) as running:
+            yield running
+    else:
+        with postgres_database(POSTGRES_URL) as url, start_server(url) as running:
+            yield running
+
+
+@pytest.fixture
+def tenant(server: RunningServer) -> Tenant:
+    """A fresh system (region eu) with one connected app and a set of mappings."""
+    return create_tenant(server, f"t-{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture
+def clock(server: RunningServer) -> Iterator[object]:
+    """The server's clock; reset after the test."""
+    yield server.app.state.clock
+    server.app.state.clock.reset()

@@ -1,0 +1,227 @@
+"""Test helpers: running the server, making tenants, reading the database."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import psycopg
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from opengauge.server.app import OpenGaugeApp
+from opengauge.server.seed.schemas import validate_seed
+from opengauge.server.seed.service import apply_seed
+from opengauge.server.settings import Settings
+from opengauge.server.storage import Database
+
+
+@dataclass
+class RunningServer:
+    app: OpenGaugeApp
+    base_url: str
+    backend: str
+
+    @property
+    def db(self) -> Database:
+        return self.app.state.db
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30, **kwargs)
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Read the database directly (SQL with ``?`` placeholders)."""
+        return self.db.run_sync(lambda tx: tx.all(sql, params))
+
+    def count(self, table: str, system_id: int) -> int:
+        rows = self.rows(f"SELECT COUNT(*) FROM {table} WHERE system_id = ?", (system_id,))  # noqa: S608
+        return int(rows[0][0])
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every data table, to prove a request changed nothing."""
+        tables = (
+            "systems", "accounts", "account_aliases", "contacts", "contracts", "activities",
+            "revenue_lines", "survey_records", "mappings", "connected_apps",
+        )
+        return {t: self.rows(f"SELECT * FROM {t} ORDER BY 1") for t in tables}  # noqa: S608
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def start_server(database_url: str, **settings: Any) -> Iterator[RunningServer]:
+    """The application under uvicorn in a background thread, on a loopback port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app = OpenGaugeApp(
+        Settings(database_url=database_url, port=port, sqlite_synchronous="NORMAL", **settings)
+    )
+    config = uvicorn.Config(
+        app, http="httptools", loop="asyncio", lifespan="on", log_level="warning",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    backend = "postgres" if database_url.startswith("postgresql") else "sqlite"
+    try:
+        yield RunningServer(app, f"http://127.0.0.1:{port}", backend)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test session; dropped afterwards."""
+    name = f"opengauge_test_{uuid.uuid4().hex[:12]}"
+    url = make_url(admin_url)
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+ACCOUNT_MAPPING = "9dd58237-c913-4073-9c76-07da0b49ff50"
+MULTI_MAPPING = "53505294-0b20-2509-b15d-c8e377701d66"
+
+
+def tenant_seed(name: str, region: str = "eu", **extra: Any) -> dict[str, Any]:
+    """A seed for one system with an app and one mapping of every data type."""
+    system: dict[str, Any] = {
+        "name": name,
+        "region": region,
+        "api_key": f"{name}-api-key",
+        "divisions": [{"division": "Netherlands", "parent": "Global"}],
+        "touchpoints": ["Support", "Onboarding"],
+        "segments": ["Product"],
+        "connected_apps": [
+            {"name": "crm", "client_id": f"{name}-client", "client_secret": f"{name}-secret"}
+        ],
+        "mappings": [
+            {
+                "reference": ACCOUNT_MAPPING,
+                "name": "Accounts",
+                "data_type": "Account",
+                "fields": {
+                    "Account Name": "account.name",
+                    "Account Number": "account.number",
+                    "Account Manager": "account.manager",
+                    "Parent Account": "account.parent",
+                    "Region": "account.region",
+                },
+            },
+            {
+                "reference": MULTI_MAPPING,
+                "name": "Multi",
+                "data_type": "Multi-Object",
+                "fields": {
+                    "Account Name": "account.name",
+                    "First Name": "contact.first_name",
+                    "Last Name": "contact.last_name",
+                    "Email": "contact.email",
+                    "Phone": "contact.phone",
+                    "Touchpoint": "survey.touchpoint",
+                    "Division": "survey.division",
+                    "Order Date": "survey.date_order",
+                    "Product": "survey.segment.Product",
+                },
+            },
+            {
+                "reference": "survey",
+                "name": "Survey",
+                "data_type": "Survey Data",
+                "fields": {"Email": "contact.email", "Order Number": "survey.number_order"},
+            },
+            {
+                "reference": "external",
+                "name": "External responses",
+                "data_type": "External Response",
+                "fields": {
+                    "Email": "contact.email",
+                    "Phone": "contact.phone",
+                    "NPS": "survey.nps",
+                    "Comment": "survey.comment",
+                    "Responded": "survey.date_response",
+                },
+            },
+            {
+                "reference": "alias",
+                "name": "Aliases",
+                "data_type": "Account Alias",
+                "fields": {"Account Name": "account.name", "Alias": "account.alias"},
+            },
+            {
+                "reference": "revenue",
+                "name": "Revenue",
+                "data_type": "Revenue",
+                "fields": {
+                    "Account Name": "account.name",
+                    "Amount": "revenue.amount",
+                    "Start": "revenue.start",
+                    "End": "revenue.end",
+                    "Type": "revenue.type",
+                },
+            },
+        ],
+    }
+    system.update(extra)
+    return {"systems": [system]}
+
+
+@dataclass
+class Tenant:
+    server: RunningServer
+    name: str
+    system_id: int
+    client_id: str
+    client_secret: str
+    region: str
+
+    def token(self) -> str:
+        with self.server.client() as http:
+            response = http.post(
+                "/oauth2/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.client_id,
+                    "client_secret": self.client_secret,
+                },
+            )
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    def client(self) -> httpx.Client:
+        """An HTTP client that sends this tenant's bearer token."""
+        return self.server.client(headers={"Authorization": f"Bearer {self.token()}"})
+
+    def count(self, table: str) -> int:
+        return self.server.count(table, self.system_id)
+
+
+def create_tenant(server: RunningServer, name: str, region: str = "eu", **extra: Any) -> Tenant:
+    seed = validate_seed(tenant_seed(name, region, **extra))
+    (applied,) = apply_seed(server.db, seed)
+    return Tenant(server, name, applied.id, f"{name}-client", f"{name}-secret", region)
