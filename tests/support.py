@@ -47,8 +47,16 @@ class RunningServer:
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every data table, to prove a request changed nothing."""
         tables = (
-            "systems", "accounts", "account_aliases", "contacts", "contracts", "activities",
-            "revenue_lines", "survey_records", "mappings", "connected_apps",
+            "systems",
+            "accounts",
+            "account_aliases",
+            "contacts",
+            "contracts",
+            "activities",
+            "revenue_lines",
+            "survey_records",
+            "mappings",
+            "connected_apps",
         )
         return {t: self.rows(f"SELECT * FROM {t} ORDER BY 1") for t in tables}  # noqa: S608
 
@@ -69,7 +77,11 @@ def start_server(database_url: str, **settings: Any) -> Iterator[RunningServer]:
         Settings(database_url=database_url, port=port, sqlite_synchronous="NORMAL", **settings)
     )
     config = uvicorn.Config(
-        app, http="httptools", loop="asyncio", lifespan="on", log_level="warning",
+        app,
+        http="httptools",
+        loop="asyncio",
+        lifespan="on",
+        log_level="warning",
         access_log=False,
     )
     server = uvicorn.Server(config)

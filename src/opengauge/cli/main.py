@@ -48,7 +48,9 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Apply this YAML/JSON seed file at start (idempotent).",
 )
-@click.option("--demo", is_flag=True, default=None, help="Load the demo tenant and print a walkthrough.")
+@click.option(
+    "--demo", is_flag=True, default=None, help="Load the demo tenant and print a walkthrough."
+)
 @click.option("--workers", type=int, help="Server processes [env OPENGAUGE_WORKERS; default 1].")
 @click.option("--public-url", help="Base URL for links the server hands out.")
 @click.option("--access-log/--no-access-log", default=True, help="Log every request.")
@@ -90,7 +92,12 @@ def current(database_url: str | None) -> None:
 
 
 @db.command()
-@click.argument("table", type=click.Choice(["accounts", "contacts", "contracts", "activities", "revenue", "survey-records"]))
+@click.argument(
+    "table",
+    type=click.Choice(
+        ["accounts", "contacts", "contracts", "activities", "revenue", "survey-records"]
+    ),
+)
 @click.option("--system", "system_name", help="Only this system (by name).")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows to show, newest last.")
 @_database_option
@@ -103,9 +110,7 @@ def show(table: str, system_name: str | None, limit: int, database_url: str | No
     columns, rows = Database(settings.database_url).run_sync(
         lambda tx: browse.latest_rows(tx, table, system_name, limit)
     )
-    widths = [
-        max([len(c)] + [len(_cell(row[i])) for row in rows]) for i, c in enumerate(columns)
-    ]
+    widths = [max([len(c)] + [len(_cell(row[i])) for row in rows]) for i, c in enumerate(columns)]
     click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     for row in rows:
         click.echo("  ".join(_cell(v).ljust(w) for v, w in zip(row, widths, strict=True)))
@@ -169,4 +174,3 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-

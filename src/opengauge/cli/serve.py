@@ -40,8 +40,10 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
             sys.exit(1)
     if settings.demo:
         click.echo(walkthrough(settings.base_url))
-    click.echo(f"OpenGauge listening on http://{settings.host}:{settings.port} "
-               f"({database.dialect}, {settings.workers} worker(s))")
+    click.echo(
+        f"OpenGauge listening on http://{settings.host}:{settings.port} "
+        f"({database.dialect}, {settings.workers} worker(s))"
+    )
     common = {
         "host": settings.host,
         "port": settings.port,
@@ -66,9 +68,7 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
         ("port", str(settings.port)),
     ):
         os.environ[ENV_PREFIX + name.upper()] = value
-    uvicorn.run(
-        "opengauge.server.app:create_app", factory=True, workers=settings.workers, **common
-    )  # type: ignore[arg-type]
+    uvicorn.run("opengauge.server.app:create_app", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
 
 
 def walkthrough(base: str) -> str:

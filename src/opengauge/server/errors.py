@@ -88,11 +88,8 @@ class ValidationFailed(ApiError):
 
     def __init__(self, errors: Mapping[str, Sequence[str]], summary: str = "fixed") -> None:
         self.errors = {key: list(messages) for key, messages in errors.items()}
-        if summary == "fixed":
-            message = GIVEN_DATA_INVALID
-        else:
-            message = _first_message_summary(self.errors)
-        super().__init__(message)
+        fixed = summary == "fixed"
+        super().__init__(GIVEN_DATA_INVALID if fixed else _first_message_summary(self.errors))
 
     def body(self) -> dict[str, Any]:
         return {"message": self.message, "errors": self.errors}

@@ -75,9 +75,7 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read ``OPENGAUGE_*`` variables, then apply explicit overrides (None is ignored)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}

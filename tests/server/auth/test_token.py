@@ -131,9 +131,7 @@ def test_us_system_gets_tokens_on_us_host_only(server: RunningServer) -> None:
     with server.client() as http:
         form = _form(us)
         assert http.post("/oauth2/token", data=form).status_code == 400  # localhost -> eu
-        good = http.post(
-            "/oauth2/token", data=form, headers={"Host": "auth.us.customergauge.com"}
-        )
+        good = http.post("/oauth2/token", data=form, headers={"Host": "auth.us.customergauge.com"})
     assert good.status_code == 200
 
 

@@ -18,8 +18,19 @@ def test_unknown_path_is_json_404(server: RunningServer, path: str) -> None:
             assert response.headers["content-type"] == "application/json"
 
 
-@pytest.mark.parametrize("path", ["/records/", "/records", "/accounts", "/accounts/",
-                                  "/contracts", "/contracts/", "/activities/", "/activities"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/records/",
+        "/records",
+        "/accounts",
+        "/accounts/",
+        "/contracts",
+        "/contracts/",
+        "/activities/",
+        "/activities",
+    ],
+)
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "PATCH"])
 def test_wrong_method_on_imports_is_405(server: RunningServer, path: str, method: str) -> None:
     with server.client() as http:

@@ -22,8 +22,10 @@ async def _blast(base_url: str, token: str, bodies: list[dict[str, object]]) -> 
 def test_200_concurrent_upserts_of_20_accounts(tenant: Tenant) -> None:
     names = [f"Account {i:02d}" for i in range(20)]
     bodies: list[dict[str, object]] = [
-        {"configuration": ACCOUNT_MAPPING,
-         "record": {"Account Name": names[i % 20], "Account Number": f"n-{i}"}}
+        {
+            "configuration": ACCOUNT_MAPPING,
+            "record": {"Account Name": names[i % 20], "Account Number": f"n-{i}"},
+        }
         for i in range(200)
     ]
     random.Random(7).shuffle(bodies)
@@ -35,16 +37,21 @@ def test_200_concurrent_upserts_of_20_accounts(tenant: Tenant) -> None:
     )
     assert [r[0] for r in rows] == names
     sent = {
-        name: {b["record"]["Account Number"] for b in bodies  # type: ignore[index]
-               if b["record"]["Account Name"] == name}  # type: ignore[index]
+        name: {
+            b["record"]["Account Number"]
+            for b in bodies  # type: ignore[index]
+            if b["record"]["Account Name"] == name
+        }  # type: ignore[index]
         for name in names
     }
     assert all(number in sent[name] for name, number in rows)
 
     # A final concurrent round: afterwards every account holds exactly its last value.
     last: list[dict[str, object]] = [
-        {"configuration": ACCOUNT_MAPPING,
-         "record": {"Account Name": name, "Account Number": f"final-{name}"}}
+        {
+            "configuration": ACCOUNT_MAPPING,
+            "record": {"Account Name": name, "Account Number": f"final-{name}"},
+        }
         for name in names
     ]
     assert asyncio.run(_blast(tenant.server.base_url, token, last)) == [200] * 20

@@ -40,7 +40,8 @@ def test_seed_001_failure_body_is_exact(tenant: Tenant) -> None:
         response = http.put("/accounts", json={"number": "123"})
     assert response.status_code == 422
     assert response.content == (
-        b'{"message":"The given data was invalid.","errors":{"reference":["reference is required."]}}'
+        b'{"message":"The given data was invalid.",'
+        b'"errors":{"reference":["reference is required."]}}'
     )
 
 
@@ -206,8 +207,13 @@ def test_activity_rules(tenant: Tenant) -> None:
         missing = http.put("/activities/", json={})
         wrong = http.put(
             "/activities/",
-            json={**ACTIVITY, "happened_at": "2019-03-06", "contact": "ghost@example.com",
-                  "type": "t" * 101, "additional_information_object": "text"},
+            json={
+                **ACTIVITY,
+                "happened_at": "2019-03-06",
+                "contact": "ghost@example.com",
+                "type": "t" * 101,
+                "additional_information_object": "text",
+            },
         )
         unknown_contact = http.put(
             "/activities/", json={**ACTIVITY, "contact": "ghost@example.com"}
@@ -231,10 +237,12 @@ def test_activity_rules(tenant: Tenant) -> None:
 
 def test_activity_links_an_existing_contact_by_email_or_phone(tenant: Tenant) -> None:
     with tenant.client() as http:
-        http.put("/records/", json={"configuration": "contact",
-                                    "record": {"Email": "Jo@Example.com"}})
-        http.put("/records/", json={"configuration": "contact",
-                                    "record": {"Phone": "+31 6 1234 5678"}})
+        http.put(
+            "/records/", json={"configuration": "contact", "record": {"Email": "Jo@Example.com"}}
+        )
+        http.put(
+            "/records/", json={"configuration": "contact", "record": {"Phone": "+31 6 1234 5678"}}
+        )
         by_email = http.put("/activities/", json={**ACTIVITY, "contact": "jo@example.com"})
         by_phone = http.put(
             "/activities/", json={**ACTIVITY, "reference": "p1", "contact": "+31612345678"}

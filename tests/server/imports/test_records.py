@@ -357,8 +357,13 @@ def test_configuration_of_wrong_type_is_422(tenant: Tenant, configuration: objec
 def test_account_upsert_updates_only_given_fields(tenant: Tenant) -> None:
     put = {"configuration": ACCOUNT_MAPPING}
     with tenant.client() as http:
-        http.put("/records/", json={**put, "record": {"Account Name": "ACME", "Region": "EMEA",
-                                                      "Account Manager": "Ann"}})
+        http.put(
+            "/records/",
+            json={
+                **put,
+                "record": {"Account Name": "ACME", "Region": "EMEA", "Account Manager": "Ann"},
+            },
+        )
         http.put("/records/", json={**put, "record": {"Account Name": "ACME", "Region": "APAC"}})
     rows = tenant.server.rows(
         "SELECT name, region, manager FROM accounts WHERE system_id = ?", (tenant.system_id,)
@@ -410,13 +415,14 @@ def test_survey_data_creates_a_queued_email_record(tenant: Tenant) -> None:
     with tenant.client() as http:
         response = http.put(
             "/records/",
-            json={"configuration": "survey", "record": {"Email": "s@example.com",
-                                                        "Order Number": "SO-1"}},
+            json={
+                "configuration": "survey",
+                "record": {"Email": "s@example.com", "Order Number": "SO-1"},
+            },
         )
     assert response.status_code == 200
     rows = tenant.server.rows(
-        "SELECT delivery_vector, status, number_order, nps FROM survey_records"
-        " WHERE system_id = ?",
+        "SELECT delivery_vector, status, number_order, nps FROM survey_records WHERE system_id = ?",
         (tenant.system_id,),
     )
     assert rows == [("Email", "QUEUED", "SO-1", None)]
@@ -465,8 +471,12 @@ def test_external_response_is_stored_as_a_response(tenant: Tenant) -> None:
             "/records/",
             json={
                 "configuration": "external",
-                "record": {"Email": "e@example.com", "NPS": "9", "Comment": "Great",
-                           "Responded": "2024-01-02 03:04:05"},
+                "record": {
+                    "Email": "e@example.com",
+                    "NPS": "9",
+                    "Comment": "Great",
+                    "Responded": "2024-01-02 03:04:05",
+                },
             },
         )
     assert missing.json()["errors"] == {"NPS": ["The NPS field is required."]}
@@ -486,18 +496,26 @@ def test_account_alias_needs_an_existing_account(tenant: Tenant) -> None:
             "/records/",
             json={"configuration": "alias", "record": {"Account Name": "Nope", "Alias": "N"}},
         )
-        http.put("/records/", json={"configuration": ACCOUNT_MAPPING,
-                                    "record": {"Account Name": "ACME"}})
+        http.put(
+            "/records/", json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": "ACME"}}
+        )
         ok = http.put(
             "/records/",
-            json={"configuration": "alias", "record": {"Account Name": "ACME", "Alias": "Acme Inc"}},
+            json={
+                "configuration": "alias",
+                "record": {"Account Name": "ACME", "Alias": "Acme Inc"},
+            },
         )
         again = http.put(
             "/records/",
-            json={"configuration": "alias", "record": {"Account Name": "ACME", "Alias": "Acme Inc"}},
+            json={
+                "configuration": "alias",
+                "record": {"Account Name": "ACME", "Alias": "Acme Inc"},
+            },
         )
-        missing = http.put("/records/", json={"configuration": "alias",
-                                              "record": {"Account Name": "ACME"}})
+        missing = http.put(
+            "/records/", json={"configuration": "alias", "record": {"Account Name": "ACME"}}
+        )
     assert unknown.status_code == 422
     assert unknown.json()["errors"] == {"Account Name": ["The selected Account Name is invalid."]}
     assert ok.status_code == again.status_code == 200
@@ -516,8 +534,10 @@ def test_activity_through_records_needs_an_existing_contact(tenant: Tenant) -> N
     }
     with tenant.client() as http:
         unknown = http.put("/records/", json={"configuration": "activities", "record": record})
-        http.put("/records/", json={"configuration": "contact",
-                                    "record": {"Email": "nobody@example.com"}})
+        http.put(
+            "/records/",
+            json={"configuration": "contact", "record": {"Email": "nobody@example.com"}},
+        )
         ok = http.put("/records/", json={"configuration": "activities", "record": record})
         update = http.put(
             "/records/",
@@ -534,8 +554,9 @@ def test_activity_through_records_needs_an_existing_contact(tenant: Tenant) -> N
 
 def test_activity_required_fields(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put("/records/", json={"configuration": "activities",
-                                               "record": {"Reference": "x"}})
+        response = http.put(
+            "/records/", json={"configuration": "activities", "record": {"Reference": "x"}}
+        )
     assert response.json()["errors"] == {
         "Account Name": ["The Account Name field is required."],
         "Type": ["The Type field is required."],
@@ -545,16 +566,24 @@ def test_activity_required_fields(tenant: Tenant) -> None:
 
 
 def test_revenue_line_rules_and_effect(tenant: Tenant) -> None:
-    line = {"Account Name": "ACME", "Amount": "1200.50", "Start": "2024-01-01",
-            "End": "2024-12-31", "Type": "arr"}
+    line = {
+        "Account Name": "ACME",
+        "Amount": "1200.50",
+        "Start": "2024-01-01",
+        "End": "2024-12-31",
+        "Type": "arr",
+    }
     with tenant.client() as http:
         unknown = http.put("/records/", json={"configuration": "revenue", "record": line})
-        http.put("/records/", json={"configuration": ACCOUNT_MAPPING,
-                                    "record": {"Account Name": "ACME"}})
+        http.put(
+            "/records/", json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": "ACME"}}
+        )
         bad = http.put(
             "/records/",
-            json={"configuration": "revenue",
-                  "record": {**line, "Amount": "lots", "Type": "Weekly", "End": "2023-01-01"}},
+            json={
+                "configuration": "revenue",
+                "record": {**line, "Amount": "lots", "Type": "Weekly", "End": "2023-01-01"},
+            },
         )
         backwards = http.put(
             "/records/",
@@ -586,14 +615,22 @@ def test_a_token_never_reaches_another_systems_mappings(server: RunningServer) -
     b = create_tenant(
         server,
         f"iso-b-{uuid.uuid4().hex[:8]}",
-        mappings=[{"reference": "b-only", "name": "B", "data_type": "Account",
-                   "fields": {"Name": "account.name"}}],
+        mappings=[
+            {
+                "reference": "b-only",
+                "name": "B",
+                "data_type": "Account",
+                "fields": {"Name": "account.name"},
+            }
+        ],
     )
     with a.client() as http:
-        foreign = http.put("/records/", json={"configuration": "b-only",
-                                              "record": {"Name": "Intruder"}})
-        own = http.put("/records/", json={"configuration": ACCOUNT_MAPPING,
-                                          "record": {"Account Name": "Mine"}})
+        foreign = http.put(
+            "/records/", json={"configuration": "b-only", "record": {"Name": "Intruder"}}
+        )
+        own = http.put(
+            "/records/", json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": "Mine"}}
+        )
     assert foreign.status_code == 404
     assert foreign.json() == {"message": "The inbound mapping [b-only] was not found."}
     assert own.status_code == 200

@@ -72,8 +72,15 @@ class KeyRing:
         )
 
     def issue(
-        self, *, issuer: str, app_id: int, client_id: str, system_id: int, region: str,
-        now: int, ttl: int,
+        self,
+        *,
+        issuer: str,
+        app_id: int,
+        client_id: str,
+        system_id: int,
+        region: str,
+        now: int,
+        ttl: int,
     ) -> str:
         return self.sign(
             {
@@ -105,7 +112,7 @@ class KeyRing:
 
     def _decode(self, token: str) -> Claims | None:
         try:
-            kid = jwt.get_unverified_header(token).get("kid")
+            kid = str(jwt.get_unverified_header(token).get("kid"))
             if kid not in self._public:
                 self._load(self._reload())
             key = self._public.get(kid)
@@ -132,7 +139,8 @@ class KeyRing:
     def jwks(self) -> dict[str, Any]:
         keys = []
         for kid, public in self._public.items():
-            jwk: dict[str, Any] = RSAAlgorithm.to_jwk(public, as_dict=True)  # type: ignore[arg-type]
+            assert isinstance(public, rsa.RSAPublicKey)
+            jwk = RSAAlgorithm.to_jwk(public, as_dict=True)
             jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
             keys.append(jwk)
         return {"keys": keys}

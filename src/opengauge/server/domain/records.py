@@ -155,8 +155,8 @@ def validate_record(
         if email or phone:
             contact_id = lookups.contact(email, phone)
             if contact_id is None:
-                heading = mapping.heading_for("contact.email" if email else "contact.phone")
-                errors.add(heading or "contact", v.SELECTED_INVALID)
+                target = "contact.email" if email else "contact.phone"
+                errors.add(mapping.heading_for(target) or "contact", v.SELECTED_INVALID)
             else:
                 clean.ids["contact"] = contact_id
     if dt == m.REVENUE:

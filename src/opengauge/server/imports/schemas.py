@@ -101,7 +101,7 @@ def read_contract(params: dict[str, Any]) -> ContractPut:
     if errors:
         raise ValidationFailed(errors.messages)
     return ContractPut(
-        values.get("reference"), values["account"], start, end, values.get("description")
+        values.get("reference"), values["account"], values["start"], end, values.get("description")
     )
 
 

@@ -57,9 +57,7 @@ class _TxLookups:
         return contacts.find_id(self.tx, self.system_id, contacts.contact_key(email, phone))
 
 
-def put_record(
-    request: RecordImport, claims: Claims, clock: Clock
-) -> Callable[[Tx], list[str]]:
+def put_record(request: RecordImport, claims: Claims, clock: Clock) -> Callable[[Tx], list[str]]:
     """Upsert one record through its mapping; the operation returns the ignored keys."""
 
     def operation(tx: Tx) -> list[str]:
@@ -84,9 +82,7 @@ def _apply(tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, now
     if dt == m.ACCOUNT:
         _upsert_account(tx, system_id, mapping, clean, now)
     elif dt == m.ACCOUNT_ALIAS:
-        accounts.add_alias(
-            tx, system_id, clean.ids["account.name"], clean.values["account.alias"]
-        )
+        accounts.add_alias(tx, system_id, clean.ids["account.name"], clean.values["account.alias"])
     elif dt == m.CONTACT:
         _upsert_contact(tx, system_id, mapping, clean, now)
     elif dt in m.SURVEY_TYPES:
@@ -141,9 +137,7 @@ def _refuse_parent_loop(
     own_id = accounts.find_id(tx, system_id, name)
     parent_id = accounts.find_id(tx, system_id, parent)
     if parent == name or (
-        own_id is not None
-        and parent_id is not None
-        and own_id in accounts.ancestors(tx, parent_id)
+        own_id is not None and parent_id is not None and own_id in accounts.ancestors(tx, parent_id)
     ):
         attribute = attribute or "parent"
         raise ValidationFailed({attribute: [v.SELECTED_INVALID.format(a=attribute)]})

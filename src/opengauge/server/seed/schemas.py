@@ -26,7 +26,7 @@ class SeedError(ValueError):
         super().__init__(f"{source}: {len(problems)} problem(s):\n{listing}")
 
 
-class _Spec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class _Spec(msgspec.Struct, forbid_unknown_fields=True):
     pass
 
 
@@ -143,9 +143,7 @@ def _check(seed: Seed) -> list[str]:
             divisions.add(division.division)
         for j, division in enumerate(system.divisions):
             if division.parent not in divisions:
-                problems.append(
-                    f"{at}.divisions[{j}].parent: unknown division {division.parent!r}"
-                )
+                problems.append(f"{at}.divisions[{j}].parent: unknown division {division.parent!r}")
         problems.extend(_division_loops(system, at))
         rule = system.duplication_rule
         if rule.days < 0:
@@ -158,9 +156,8 @@ def _check(seed: Seed) -> list[str]:
         for j, app in enumerate(system.connected_apps):
             where = f"{at}.connected_apps[{j}]"
             if app.client_id in client_ids:
-                problems.append(
-                    f"{where}.client_id: {app.client_id!r} is already used by {client_ids[app.client_id]}"
-                )
+                owner = client_ids[app.client_id]
+                problems.append(f"{where}.client_id: {app.client_id!r} is already used by {owner}")
             client_ids[app.client_id] = where
             if not app.client_secret:
                 problems.append(f"{where}.client_secret: must not be empty")

@@ -75,9 +75,7 @@ def _apply_system(
     for app in spec.connected_apps:
         owner = apps.system_of_client(tx, app.client_id)
         if owner is not None and owner != system_id:
-            raise SeedError(
-                spec.name, [f"client_id {app.client_id!r} belongs to another system"]
-            )
+            raise SeedError(spec.name, [f"client_id {app.client_id!r} belongs to another system"])
         apps.upsert(
             tx,
             system_id,

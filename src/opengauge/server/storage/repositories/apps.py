@@ -66,9 +66,10 @@ def upsert(
 
 
 def set_active(tx: Tx, client_id: str, active: bool) -> bool:
-    return tx.write(
-        "UPDATE connected_apps SET active = ? WHERE client_id = ?", (active, client_id)
-    ) > 0
+    return (
+        tx.write("UPDATE connected_apps SET active = ? WHERE client_id = ?", (active, client_id))
+        > 0
+    )
 
 
 def delete(tx: Tx, client_id: str) -> bool:

@@ -8,7 +8,10 @@ from opengauge.server.storage.database import Tx
 
 # Table -> (SQL table, columns shown). Fixed lists: nothing here comes from user input.
 _VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "accounts": ("accounts", ("id", "name", "number", "manager", "region", "parent_id", "updated_at")),
+    "accounts": (
+        "accounts",
+        ("id", "name", "number", "manager", "region", "parent_id", "updated_at"),
+    ),
     "contacts": (
         "contacts",
         ("id", "email", "phone", "first_name", "last_name", "number", "account_id", "updated_at"),

@@ -41,6 +41,7 @@ _COLUMNS = (
     "language",
     "account_id",
 )
+# Built from the fixed column list above, never from input.
 _UPSERT = (
     "INSERT INTO contacts (system_id, key, "
     + ", ".join(_COLUMNS)

@@ -58,9 +58,7 @@ class ActivityFields:
     details: str
 
 
-def put_activity(
-    tx: Tx, system_id: int, reference: str, fields: ActivityFields, now: str
-) -> bool:
+def put_activity(tx: Tx, system_id: int, reference: str, fields: ActivityFields, now: str) -> bool:
     """Create or replace the activity; returns True when it was created."""
     changed = tx.write(
         "UPDATE activities SET account_id = ?, contact_id = ?, type = ?, source = ?,"
