@@ -288,6 +288,9 @@ def probe_ceiling(port: int) -> None:
 def server_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGAUGE_")}
     env["OPENGAUGE_LOG_LEVEL"] = "warning"
+    # BENCH_SQLITE_SYNCHRONOUS lets an experiment compare durability levels.
+    if os.environ.get("BENCH_SQLITE_SYNCHRONOUS"):
+        env["OPENGAUGE_SQLITE_SYNCHRONOUS"] = os.environ["BENCH_SQLITE_SYNCHRONOUS"]
     return env
 
 

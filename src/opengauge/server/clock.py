@@ -12,6 +12,8 @@ class Clock:
     def __init__(self) -> None:
         self.offset = 0.0
         self.frozen: float | None = None
+        self._stamp_second = -1
+        self._stamp = ""
 
     def time(self) -> float:
         """Seconds since the epoch."""
@@ -23,8 +25,12 @@ class Clock:
         return datetime.fromtimestamp(self.time(), UTC)
 
     def timestamp(self) -> str:
-        """Now as ``YYYY-MM-DD HH:MM:SS`` (the storage format)."""
-        return self.now().strftime("%Y-%m-%d %H:%M:%S")
+        """Now as ``YYYY-MM-DD HH:MM:SS`` (the storage format); formatted once a second."""
+        second = int(self.time())
+        if second != self._stamp_second:
+            self._stamp = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%d %H:%M:%S")
+            self._stamp_second = second
+        return self._stamp
 
     def advance(self, seconds: float) -> None:
         if self.frozen is not None:

@@ -37,8 +37,9 @@ class Settings:
     seed: str = ""
     demo: bool = False
     log_level: str = "info"
-    #: SQLite durability: FULL syncs the write-ahead log on every (group) commit.
-    sqlite_synchronous: str = "FULL"
+    #: SQLite durability. NORMAL (WAL): a commit survives the process crashing; FULL also
+    #: fsyncs the write-ahead log on every group commit, so it survives power loss.
+    sqlite_synchronous: str = "NORMAL"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -102,5 +102,9 @@ def authenticate_bearer(
 
 
 def require_active_app(tx: Tx, claims: Claims) -> None:
-    if not apps.is_active(tx, claims.app_id, claims.system_id):
+    key = ("app", claims.app_id, claims.system_id)
+    active = tx.cache.get(key)
+    if active is None:
+        active = tx.cache[key] = apps.is_active(tx, claims.app_id, claims.system_id)
+    if not active:
         raise Unauthenticated()

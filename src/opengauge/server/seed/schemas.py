@@ -76,7 +76,7 @@ class SystemSpec(_Spec):
     divisions: list[DivisionSpec] = []
     touchpoints: list[str] = []
     segments: list[str] = []
-    duplication_rule: DuplicationRuleSpec = DuplicationRuleSpec()
+    duplication_rule: DuplicationRuleSpec = msgspec.field(default_factory=DuplicationRuleSpec)
     connected_apps: list[AppSpec] = []
     mappings: list[MappingSpec] = []
     campaigns: list[CampaignSpec] = []

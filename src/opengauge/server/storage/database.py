@@ -2,8 +2,8 @@
 
 Every piece of work the server does against the database is an *operation*: a plain function
 that takes a :class:`Tx` and returns a value. Request handlers hand operations to
-:meth:`Database.run`; one writer thread per process takes everything queued, runs it in a
-single transaction and commits once, then answers every waiting request. A request is only
+:meth:`Database.run`; one writer per process takes everything queued, runs it in a single
+transaction and commits once, then answers every waiting request. A request is only
 answered after its operation is committed, so a 2xx always means the data is stored, while the
 cost of a commit (and of an fsync) is shared by all requests that arrived meanwhile.
 
@@ -49,7 +49,7 @@ _RETRIES = 5
 class Tx:
     """One transaction's cursor, with the few calls repositories need."""
 
-    __slots__ = ("_cursor", "_pg", "wrote")
+    __slots__ = ("_cursor", "_pg", "cache", "wrote")
 
     _pg_sql: dict[str, str] = {}
 
@@ -57,6 +57,9 @@ class Tx:
         self._cursor = connection.cursor()
         self._pg = dialect == "postgresql"
         self.wrote = False
+        #: Lookups that stay true for the whole transaction (an app's state, a mapping),
+        #: shared by the operations of one batch.
+        self.cache: dict[Any, Any] = {}
 
     @property
     def is_postgres(self) -> bool:
@@ -102,7 +105,7 @@ class Tx:
 class Database:
     """A database chosen by URL: SQLite (a file, WAL) or PostgreSQL."""
 
-    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
+    def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL") -> None:
         parsed = make_url(url)
         self.url = url
         self.dialect = "postgresql" if parsed.get_backend_name() == "postgresql" else "sqlite"
@@ -113,7 +116,7 @@ class Database:
             self._pg_conninfo = parsed.set(drivername="postgresql").render_as_string(
                 hide_password=False
             )
-        self._committer: _GroupCommitter | None = None
+        self._committer: _Committer | None = None
 
     # -- connections -------------------------------------------------------------------
 
@@ -184,13 +187,21 @@ class Database:
     # -- group commit -----------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the writer thread (idempotent)."""
+        """Start the group-commit writer (idempotent).
+
+        SQLite runs each batch right on the event loop: its statements take microseconds,
+        and a writer thread would spend more time fighting the event loop for the GIL than
+        working. PostgreSQL statements wait on the network, so its writer is a thread.
+        """
         if self._committer is None:
-            self._committer = _GroupCommitter(self)
+            if self.dialect == "sqlite":
+                self._committer = _LoopCommitter(self)
+            else:
+                self._committer = _ThreadCommitter(self)
             self._committer.start()
 
     def stop(self) -> None:
-        """Finish queued work and stop the writer thread."""
+        """Finish queued work and stop the writer."""
         if self._committer is not None:
             self._committer.stop()
             self._committer = None
@@ -200,6 +211,10 @@ class Database:
         if self._committer is None:
             raise RuntimeError("Database.start() has not been called")
         return self._committer.submit(op)
+
+    @property
+    def syncs_on_commit(self) -> bool:
+        return self.dialect == "sqlite" and self._sqlite_synchronous in ("FULL", "EXTRA")
 
 
 class _Job:
@@ -216,7 +231,174 @@ class _Rollback(Exception):
     """An operation refused after it had written: the batch must be undone."""
 
 
-class _GroupCommitter:
+def _run_ops(tx: Tx, batch: Sequence[_Job]) -> None:
+    """Run a batch's operations in one transaction; refusals before any write stay local."""
+    for job in batch:
+        tx.wrote = False
+        try:
+            job.outcome = (True, job.op(tx))
+        except ApiError as error:
+            if tx.wrote:
+                raise _Rollback(error) from error
+            job.outcome = (False, error)
+
+
+def _failure(exc: BaseException) -> ApiError:
+    """What a lone operation's client is told when it could not be committed."""
+    if isinstance(exc, _Rollback):
+        error: ApiError = exc.args[0]
+        return error
+    if isinstance(exc, (psycopg.OperationalError, sqlite3.OperationalError)):
+        log.warning("database unavailable: %s", exc)
+        return ServiceUnavailable()
+    log.error("operation failed", exc_info=exc)
+    return InternalError()
+
+
+class _Committer:
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def submit(self, op: Operation[T]) -> asyncio.Future[T]:
+        raise NotImplementedError
+
+
+class _LoopCommitter(_Committer):
+    """Group commit as a task on the event loop (SQLite)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: list[_Job] = []
+        self._conn: Any = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._checkpointer: _Checkpointer | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._conn = self._db.connect()
+        # Never block the event loop waiting for another process's lock: retry instead.
+        self._conn.execute("PRAGMA busy_timeout=0")
+        # Checkpoints copy the log into the database file and fsync it; done inside a commit
+        # they would stall every request, so a background thread does them instead.
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = _Checkpointer(self._db)
+        self._checkpointer.start()
+        self._task = self._loop.create_task(self._run(), name="opengauge-writer")
+
+    def stop(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+        if self._task is not None:
+            self._task.cancel()
+        for job in self._queue:
+            if not job.future.done():
+                job.future.set_exception(ServiceUnavailable())
+        self._queue = []
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def submit(self, op: Operation[T]) -> asyncio.Future[T]:
+        assert self._loop is not None
+        assert self._wake is not None
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._queue.append(_Job(op, future, self._loop))
+        self._wake.set()
+        return future
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            # One turn of the loop lets every request that is already readable join the batch.
+            await asyncio.sleep(0)
+            self._wake.clear()
+            batch, self._queue = self._queue, []
+            if batch:
+                await self._run_batch(batch)
+                _resolve(batch)
+
+    async def _run_batch(self, batch: list[_Job]) -> None:
+        for attempt in range(_RETRIES):
+            try:
+                await self._attempt(batch)
+                return
+            except Exception as exc:
+                with contextlib.suppress(Exception):
+                    self._conn.rollback()
+                if self._db.is_transient(exc) and attempt + 1 < _RETRIES:
+                    await asyncio.sleep(0.005 * (attempt + 1))
+                    continue
+                if len(batch) > 1:
+                    for job in batch:  # isolate the culprit; everyone else still gets their write
+                        await self._run_batch([job])
+                    return
+                batch[0].outcome = (False, _failure(exc))
+                return
+
+    async def _attempt(self, batch: list[_Job]) -> None:
+        await self._begin()
+        _run_ops(Tx(self._conn, "sqlite"), batch)
+        if self._db.syncs_on_commit:
+            # The fsync happens off the loop; requests keep arriving meanwhile.
+            await asyncio.to_thread(self._conn.commit)
+        else:
+            self._conn.commit()
+
+    async def _begin(self) -> None:
+        delay = 0.0005
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not self._db.is_transient(exc) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
+class _Checkpointer:
+    """Moves SQLite's write-ahead log into the database file, off the event loop."""
+
+    INTERVAL = 0.5
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="opengauge-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        conn = self._db.connect()
+        try:
+            while not self._stop.wait(self.INTERVAL):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # a busy database: try again next time
+                    log.debug("checkpoint skipped: %s", exc)
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            conn.close()
+
+
+class _ThreadCommitter(_Committer):
+    """Group commit on a writer thread (PostgreSQL)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
         self._queue: list[_Job] = []
@@ -265,15 +447,13 @@ class _GroupCommitter:
             with contextlib.suppress(RuntimeError):  # the loop closed while we worked
                 loop.call_soon_threadsafe(_resolve, jobs)
 
-    def _connection(self) -> Any:
-        if self._conn is None:
-            self._conn = self._db.connect()
-        return self._conn
-
     def _run_batch(self, batch: list[_Job]) -> None:
         for attempt in range(_RETRIES):
             try:
-                self._attempt(batch)
+                if self._conn is None:
+                    self._conn = self._db.connect()
+                _run_ops(Tx(self._conn, self._db.dialect), batch)
+                self._conn.commit()
                 return
             except Exception as exc:
                 self._discard_transaction()
@@ -281,34 +461,11 @@ class _GroupCommitter:
                     time.sleep(0.005 * (attempt + 1))
                     continue
                 if len(batch) > 1:
-                    # Isolate the culprit: everyone else still gets their write.
-                    for job in batch:
+                    for job in batch:  # isolate the culprit; everyone else still gets their write
                         self._run_batch([job])
                     return
-                job = batch[0]
-                if isinstance(exc, _Rollback):
-                    job.outcome = (False, exc.args[0])
-                elif isinstance(exc, (psycopg.OperationalError, sqlite3.OperationalError)):
-                    log.warning("database unavailable: %s", exc)
-                    job.outcome = (False, ServiceUnavailable())
-                else:
-                    log.exception("operation failed")
-                    job.outcome = (False, InternalError())
+                batch[0].outcome = (False, _failure(exc))
                 return
-
-    def _attempt(self, batch: list[_Job]) -> None:
-        conn = self._connection()
-        self._db._begin(conn)
-        tx = Tx(conn, self._db.dialect)
-        for job in batch:
-            tx.wrote = False
-            try:
-                job.outcome = (True, job.op(tx))
-            except ApiError as error:
-                if tx.wrote:
-                    raise _Rollback(error) from error
-                job.outcome = (False, error)
-        conn.commit()
 
     def _discard_transaction(self) -> None:
         if self._conn is None:

@@ -43,7 +43,7 @@ _COLUMNS = (
 )
 # Built from the fixed column list above, never from input.
 _UPSERT = (
-    "INSERT INTO contacts (system_id, key, "
+    "INSERT INTO contacts (system_id, key, "  # noqa: S608
     + ", ".join(_COLUMNS)
     + ", created_at, updated_at) VALUES (?, ?, "
     + ", ".join("?" for _ in _COLUMNS)

@@ -15,6 +15,15 @@ _parsed: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
 def get(tx: Tx, system_id: int, reference: str) -> Mapping | None:
+    key = ("mapping", system_id, reference)
+    if key in tx.cache:
+        cached: Mapping | None = tx.cache[key]
+        return cached
+    mapping = tx.cache[key] = _load(tx, system_id, reference)
+    return mapping
+
+
+def _load(tx: Tx, system_id: int, reference: str) -> Mapping | None:
     row = tx.one(
         "SELECT id, name, data_type, fields FROM mappings WHERE system_id = ? AND reference = ?",
         (system_id, reference),
