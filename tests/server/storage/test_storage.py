@@ -1,0 +1,146 @@
+"""Migrations and the group-commit writer, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from opengauge.server.errors import ValidationFailed
+from opengauge.server.storage import Database, Tx, migrate
+from opengauge.server.storage.tables import metadata
+from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.support import postgres_database
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A new, empty database."""
+    if request.param == "sqlite":
+        yield Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    else:
+        with postgres_database(POSTGRES_URL) as url:
+            yield Database(url)
+
+
+def test_migrations_upgrade_and_downgrade(database: Database) -> None:
+    assert migrate.current_revision(database) is None
+    migrate.upgrade(database)
+    assert migrate.current_revision(database) == migrate.head_revision()
+    migrate.downgrade(database, "base")
+    assert migrate.current_revision(database) is None
+    migrate.upgrade(database)
+    assert migrate.current_revision(database) == migrate.head_revision()
+
+
+def test_migrations_match_the_table_definitions(database: Database) -> None:
+    migrate.upgrade(database)
+    engine = database.create_engine()
+    try:
+        with engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+@pytest.fixture
+def migrated(database: Database) -> Database:
+    migrate.upgrade(database)
+    database.run_sync(
+        lambda tx: tx.write(
+            "INSERT INTO systems (name, region, api_key_hash, duplication_enabled,"
+            " duplication_days, duplication_fields, created_at)"
+            " VALUES ('s', 'eu', 'h', ?, 0, '[]', '2024-01-01 00:00:00')",
+            (False,),
+        )
+    )
+    return database
+
+
+def _add_touchpoint(name: str) -> object:
+    def operation(tx: Tx) -> str:
+        tx.write("INSERT INTO touchpoints (system_id, name) VALUES (1, ?)", (name,))
+        return name
+
+    return operation
+
+
+def _refuse_before_writing(tx: Tx) -> None:
+    raise ValidationFailed({"x": ["refused"]})
+
+
+def _refuse_after_writing(tx: Tx) -> None:
+    tx.write("INSERT INTO touchpoints (system_id, name) VALUES (1, 'half-written')")
+    raise ValidationFailed({"x": ["refused late"]})
+
+
+def _crash(tx: Tx) -> None:
+    tx.write("INSERT INTO touchpoints (system_id, name) VALUES (1, 'crash')")
+    raise RuntimeError("bug")
+
+
+def _names(db: Database) -> list[str]:
+    return [
+        r[0] for r in db.run_sync(lambda tx: tx.all("SELECT name FROM touchpoints ORDER BY id"))
+    ]
+
+
+async def _run_all(db: Database, operations: list[object]) -> list[object]:
+    db.start()
+    try:
+        futures = [db.run(op) for op in operations]  # type: ignore[arg-type]
+        return await asyncio.gather(*futures, return_exceptions=True)
+    finally:
+        db.stop()
+
+
+def test_a_batch_commits_everything_and_refusals_stay_local(migrated: Database) -> None:
+    results = asyncio.run(
+        _run_all(migrated, [_add_touchpoint("a"), _refuse_before_writing, _add_touchpoint("b")])
+    )
+    assert results[0] == "a"
+    assert isinstance(results[1], ValidationFailed)
+    assert results[2] == "b"
+    assert _names(migrated) == ["a", "b"]
+
+
+def test_a_refusal_after_writing_rolls_back_only_itself(migrated: Database) -> None:
+    results = asyncio.run(
+        _run_all(migrated, [_add_touchpoint("a"), _refuse_after_writing, _add_touchpoint("b")])
+    )
+    assert isinstance(results[1], ValidationFailed)
+    assert results[1].errors == {"x": ["refused late"]}
+    assert _names(migrated) == ["a", "b"]
+
+
+def test_a_crashing_operation_becomes_a_500_and_others_commit(migrated: Database) -> None:
+    results = asyncio.run(_run_all(migrated, [_add_touchpoint("a"), _crash, _add_touchpoint("b")]))
+    assert getattr(results[1], "status", None) == 500
+    assert _names(migrated) == ["a", "b"]
+
+
+def test_a_constraint_violation_is_isolated(migrated: Database) -> None:
+    results = asyncio.run(
+        _run_all(migrated, [_add_touchpoint("same"), _add_touchpoint("same"), _add_touchpoint("c")])
+    )
+    assert results[0] == "same"
+    assert getattr(results[1], "status", None) == 500
+    assert results[2] == "c"
+    assert _names(migrated) == ["same", "c"]
+
+
+def test_run_before_start_is_an_error(migrated: Database) -> None:
+    with pytest.raises(RuntimeError, match="start"):
+        migrated.run(_refuse_before_writing)
+
+
+def test_transaction_rolls_back_on_error(migrated: Database) -> None:
+    with pytest.raises(RuntimeError), migrated.transaction() as tx:
+        tx.write("INSERT INTO touchpoints (system_id, name) VALUES (1, 'gone')")
+        raise RuntimeError("stop")
+    assert _names(migrated) == []

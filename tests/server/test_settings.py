@@ -1,0 +1,48 @@
+"""Settings: defaults, OPENGAUGE_* variables and strict parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from opengauge.server.settings import Settings, SettingsError
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.port == 8080
+    assert settings.database_url == "sqlite:///opengauge.db"
+    assert settings.base_url == "http://localhost:8080"
+    assert settings.token_ttl == 3600
+    assert settings.max_body_bytes == 1024 * 1024
+
+
+def test_environment_and_overrides() -> None:
+    env = {
+        "OPENGAUGE_PORT": "9000",
+        "OPENGAUGE_DEMO": "yes",
+        "OPENGAUGE_PUBLIC_URL": "https://feedback.example.com/",
+        "OPENGAUGE_DATABASE_URL": "postgresql://u@db/og",
+        "UNRELATED": "ignored",
+    }
+    settings = Settings.from_env(env, port=9001, host=None)
+    assert settings.port == 9001
+    assert settings.host == "127.0.0.1"
+    assert settings.demo is True
+    assert settings.base_url == "https://feedback.example.com"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"OPENGAUGE_PORT": "eighty"}, "OPENGAUGE_PORT must be a whole number"),
+        ({"OPENGAUGE_DEMO": "maybe"}, "OPENGAUGE_DEMO must be true or false"),
+        ({"OPENGAUGE_DEFAULT_REGION": "mars"}, "default_region must be one of eu, us, au"),
+        ({"OPENGAUGE_PORT": "70000"}, "port must be between 1 and 65535"),
+        ({"OPENGAUGE_DATABASE_URL": "mysql://x"}, "database_url must start with"),
+        ({"OPENGAUGE_WORKERS": "0"}, "workers must be at least 1"),
+        ({"OPENGAUGE_SQLITE_SYNCHRONOUS": "sometimes"}, "sqlite_synchronous must be"),
+    ],
+)
+def test_bad_values_stop_with_a_clear_message(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
