@@ -12,7 +12,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -114,7 +114,7 @@ class Served:
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[object]:
+def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
     started: list[subprocess.Popen[str]] = []
 
     def start(*args: str, cwd: Path = tmp_path) -> Served:
@@ -158,7 +158,7 @@ def _wait_until_up(port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
         except urllib.error.HTTPError:
             return  # the server answered (404 for /)
         except OSError:
@@ -166,10 +166,10 @@ def _wait_until_up(port: int) -> None:
     raise AssertionError(f"nothing listening on {port}")
 
 
-def test_demo_walkthrough_runs_verbatim(serve: object, tmp_path: Path) -> None:
+def test_demo_walkthrough_runs_verbatim(serve: Callable[..., Served], tmp_path: Path) -> None:
     # The user runs `make serve` in the checkout, where .venv exists.
     (tmp_path / ".venv").symlink_to(Path(sys.executable).parents[1])
-    served: Served = serve("--demo")  # type: ignore[operator]
+    served: Served = serve("--demo")
     text = "".join(served.output)
     assert "client id demo-client, client secret demo-secret, API key demo-api-key" in text
     # The walkthrough is the indented block after that line; bash reads its "#" lines as
@@ -218,16 +218,17 @@ def test_serve_fails_cleanly_on_a_bad_seed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_worker_processes_share_one_database(
-    serve: object, tmp_path: Path, backend: str
+    serve: Callable[..., Served], tmp_path: Path, backend: str
 ) -> None:
     seed = tmp_path / "seed.yaml"
     seed.write_text(
-        "systems:\n  - name: w\n    connected_apps: [{name: a, client_id: w-c, client_secret: w-s}]\n"
+        "systems:\n  - name: w\n"
+        "    connected_apps: [{name: a, client_id: w-c, client_secret: w-s}]\n"
         "    mappings: [{reference: acc, name: A, data_type: Account,"
         " fields: {Name: account.name}}]\n"
     )
     with _database_url(backend, tmp_path) as url:
-        served: Served = serve("--workers", "2", "--seed", str(seed), "--database", url)  # type: ignore[operator]
+        served: Served = serve("--workers", "2", "--seed", str(seed), "--database", url)
         base = f"http://127.0.0.1:{served.port}"
         token = _post_json(
             f"{base}/oauth2/token", b"grant_type=client_credentials&client_id=w-c&client_secret=w-s"
@@ -244,7 +245,7 @@ def test_two_worker_processes_share_one_database(
                     "Content-Type": "application/json",
                 },
             )
-            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=30) as answer:
                 statuses.append(answer.status)
         assert statuses == [200] * 60
         workers = subprocess.run(
@@ -256,7 +257,7 @@ def test_two_worker_processes_share_one_database(
 
 
 def _post_json(url: str, body: bytes) -> dict[str, str]:
-    with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as answer:  # noqa: S310
+    with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as answer:
         result: dict[str, str] = json.load(answer)
         return result
 

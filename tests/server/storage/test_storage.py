@@ -140,7 +140,11 @@ def test_run_before_start_is_an_error(migrated: Database) -> None:
 
 
 def test_transaction_rolls_back_on_error(migrated: Database) -> None:
-    with pytest.raises(RuntimeError), migrated.transaction() as tx:
-        tx.write("INSERT INTO touchpoints (system_id, name) VALUES (1, 'gone')")
-        raise RuntimeError("stop")
+    def write_then_fail() -> None:
+        with migrated.transaction() as tx:
+            tx.write("INSERT INTO touchpoints (system_id, name) VALUES (1, 'gone')")
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     assert _names(migrated) == []
