@@ -277,3 +277,12 @@ class _database_url:
     def __exit__(self, *exc: object) -> None:
         if self._pg is not None:
             self._pg.__exit__(*exc)  # type: ignore[attr-defined]
+
+
+def test_readme_walkthrough_is_the_printed_one() -> None:
+    from opengauge.cli.serve import walkthrough
+
+    printed = walkthrough("http://localhost:8080").split("API key demo-api-key\n", 1)[1]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Walkthrough", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    assert block.strip() == textwrap.dedent(printed).strip()
