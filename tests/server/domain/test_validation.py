@@ -119,3 +119,35 @@ def test_parse_body_by_content_and_type() -> None:
     assert parse_body(b"a=1", "") == {"a": "1"}
     assert parse_body(b"", "application/json") == {}
     assert parse_body(b"[1]", "application/json") == {}
+
+
+def _compact(text: str) -> bytes:
+    import json
+
+    return json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_seed_002_validation_bodies_render_exactly() -> None:
+    import msgspec
+
+    # The two 422 examples of the personal-link document, in Laravel 9 summary style.
+    both = ValidationFailed(
+        {
+            "Email": ["The Email field is required when Phone is not present."],
+            "Phone": ["The Phone field is required when Email is not present."],
+        },
+        summary="first",
+    )
+    invalid = ValidationFailed(
+        {"Email": ["The Email must be a valid email address."]}, summary="first"
+    )
+    assert msgspec.json.encode(both.body()) == _compact(
+        '{"message": "The Email field is required when Phone is not present. (and 1 more error)",'
+        ' "errors": {"Email": ["The Email field is required when Phone is not present."],'
+        ' "Phone": ["The Phone field is required when Email is not present."]}}'
+    )
+    assert msgspec.json.encode(invalid.body()) == _compact(
+        '{"message": "The Email must be a valid email address.",'
+        ' "errors": {"Email": ["The Email must be a valid email address."]}}'
+    )
+    assert both.status == invalid.status == 422
