@@ -48,6 +48,7 @@ class OpenGaugeApp:
         self.router = Starlette(
             routes=[
                 Route("/oauth2/token", auth_endpoints.token, methods=["POST"]),
+                Route("/oauth2/token/", auth_endpoints.token, methods=["POST"]),
                 Route("/.well-known/jwks.json", auth_endpoints.jwks, methods=["GET"]),
             ],
             exception_handlers={
@@ -58,6 +59,8 @@ class OpenGaugeApp:
             lifespan=self._lifespan,
         )
         self.router.state.opengauge = self.state
+        # A redirect would be a surprise to API clients; unknown paths get the JSON 404.
+        self.router.router.redirect_slashes = False
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:

@@ -224,7 +224,14 @@ def test_activity_rules(tenant: Tenant) -> None:
         "source": ["The source field is required."],
         "happened_at": ["The happened_at field is required."],
     }
+    assert list(wrong.json()["errors"]) == [
+        "contact",
+        "type",
+        "happened_at",
+        "additional_information_object",
+    ]
     assert wrong.json()["errors"] == {
+        "contact": ["The selected contact is invalid."],
         "type": ["The type must not be greater than 100 characters."],
         "happened_at": ["The happened_at does not match the format Y-m-d H:i:s."],
         "additional_information_object": ["The additional_information_object must be an array."],

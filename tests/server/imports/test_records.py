@@ -593,8 +593,8 @@ def test_revenue_line_rules_and_effect(tenant: Tenant) -> None:
     assert unknown.json()["errors"] == {"Account Name": ["The selected Account Name is invalid."]}
     assert bad.json()["errors"] == {
         "Amount": ["The Amount must be a number."],
-        "Type": ["The selected Type is invalid."],
         "End": ["The End must be a date after or equal to Start."],
+        "Type": ["The selected Type is invalid."],
     }
     assert backwards.json()["errors"] == {
         "End": ["The End must be a date after or equal to Start."]

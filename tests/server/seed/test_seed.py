@@ -304,3 +304,67 @@ def test_a_client_id_of_another_system_is_refused(server: RunningServer) -> None
     with pytest.raises(SeedError, match="belongs to another system"):
         apply_seed(server.db, validate_seed(thief))
     assert _counts(server) == before
+
+
+def test_numbers_in_text_fields_are_read_as_text() -> None:
+    seed = validate_seed(
+        {
+            "systems": [
+                {
+                    "name": 2024,
+                    "touchpoints": ["Support", 2024],
+                    "segments": [7],
+                    "mappings": [
+                        {
+                            "reference": 12345,
+                            "name": "M",
+                            "data_type": "Account",
+                            "fields": {"Name": "account.name", 1: "account.number"},
+                        }
+                    ],
+                    "campaigns": [
+                        {
+                            "name": "c",
+                            "filters": [{"field": "survey.segment.7", "op": "is", "values": [10]}],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    (system,) = seed.systems
+    assert system.name == "2024"
+    assert system.touchpoints == ["Support", "2024"]
+    assert system.mappings[0].reference == "12345"
+    assert system.mappings[0].fields == {"Name": "account.name", "1": "account.number"}
+    assert system.campaigns[0].filters[0].values == ["10"]
+
+
+def test_api_keys_must_be_unique_and_names_fit_their_columns() -> None:
+    with pytest.raises(SeedError) as raised:
+        validate_seed(
+            {
+                "systems": [
+                    {"name": "a", "api_key": "shared-key"},
+                    {"name": "b", "api_key": "shared-key", "touchpoints": ["t" * 129]},
+                ]
+            }
+        )
+    assert raised.value.problems == [
+        "systems[1].api_key: the same key is already used by systems[0]",
+        "systems[1].touchpoints[0]: at most 128 characters",
+    ]
+
+
+def test_an_api_key_of_another_existing_system_is_refused(server: RunningServer) -> None:
+    first = f"key-a-{uuid.uuid4().hex[:8]}"
+    apply_seed(server.db, validate_seed({"systems": [{"name": first, "api_key": f"{first}-k"}]}))
+    before = _counts(server)
+    with pytest.raises(SeedError, match="the same key belongs to another system"):
+        apply_seed(
+            server.db,
+            validate_seed(
+                {"systems": [{"name": f"key-b-{uuid.uuid4().hex[:8]}", "api_key": f"{first}-k"}]}
+            ),
+        )
+    assert _counts(server) == before

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from opengauge.server.auth.tokens import Claims, KeyRing
 from opengauge.server.clock import Clock
 from opengauge.server.domain.secrets import verify_secret
-from opengauge.server.errors import OAuthError, Unauthenticated
+from opengauge.server.errors import ApiError, OAuthError, Unauthenticated
 from opengauge.server.storage import Database, Tx
 from opengauge.server.storage.repositories import apps
 
@@ -39,8 +40,11 @@ def read_token_request(
 
     client_id, client_secret = pick("client_id"), pick("client_secret")
     if authorization and authorization[:6].lower() == "basic ":
+        encoded = authorization[6:].strip()
         try:
-            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+            # Some clients leave out the base64 padding; put it back.
+            encoded += "=" * (-len(encoded) % 4)
+            decoded = base64.b64decode(encoded, validate=True).decode()
             basic_id, _, basic_secret = decoded.partition(":")
         except (binascii.Error, UnicodeDecodeError):
             basic_id = basic_secret = ""
@@ -102,9 +106,22 @@ def authenticate_bearer(
 
 
 def require_active_app(tx: Tx, claims: Claims) -> None:
-    key = ("app", claims.app_id, claims.system_id)
+    """:class:`Unauthenticated` unless the token's app still exists and is active."""
+    key = ("app", claims.app_id, claims.client_id)
     active = tx.cache.get(key)
     if active is None:
-        active = tx.cache[key] = apps.is_active(tx, claims.app_id, claims.system_id)
+        active = tx.cache[key] = apps.is_active(
+            tx, claims.app_id, claims.client_id, claims.system_id
+        )
     if not active:
         raise Unauthenticated()
+
+
+def refuse_after_auth(claims: Claims, error: ApiError) -> Callable[[Tx], None]:
+    """An operation that answers ``error``, unless the app is revoked (then 401 comes first)."""
+
+    def operation(tx: Tx) -> None:
+        require_active_app(tx, claims)
+        raise error
+
+    return operation

@@ -8,6 +8,7 @@ integration for up to an hour; expiry is still checked on every use.
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 _CACHE_SIZE = 20_000
+#: Our tokens are about 1 KB; anything far larger is not one of ours.
+_MAX_TOKEN_LENGTH = 8192
+#: An unknown key id makes us re-read the keys from the database, at most this often.
+_RELOAD_INTERVAL = 10.0
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,8 @@ class KeyRing:
         self, keys: Sequence[tuple[str, str]], reload: Callable[[], Sequence[tuple[str, str]]]
     ) -> None:
         self._reload = reload
-        self._cache: dict[str, Claims | None] = {}
+        self._cache: dict[str, Claims] = {}
+        self._reloaded_at = time.monotonic()
         self._load(keys)
 
     def _load(self, keys: Sequence[tuple[str, str]]) -> None:
@@ -98,22 +104,30 @@ class KeyRing:
         )
 
     def verify(self, token: str, now: float) -> Claims | None:
-        """The token's claims if its signature is ours and it has not expired."""
-        if token in self._cache:
-            claims = self._cache[token]
-        else:
+        """The token's claims if its signature is ours and it has not expired.
+
+        Only good tokens are remembered, so made-up ones cost the sender, not our memory.
+        """
+        claims = self._cache.get(token)
+        if claims is None:
+            if len(token) > _MAX_TOKEN_LENGTH:
+                return None
             claims = self._decode(token)
+            if claims is None:
+                return None
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()
             self._cache[token] = claims
-        if claims is None or claims.expires_at <= now:
+        if claims.expires_at <= now:
             return None
         return claims
 
     def _decode(self, token: str) -> Claims | None:
         try:
             kid = str(jwt.get_unverified_header(token).get("kid"))
-            if kid not in self._public:
+            if kid not in self._public and time.monotonic() - self._reloaded_at > _RELOAD_INTERVAL:
+                # Another process may have added a key since we started.
+                self._reloaded_at = time.monotonic()
                 self._load(self._reload())
             key = self._public.get(kid)
             if key is None:

@@ -16,7 +16,8 @@ from opengauge.server.domain import mapping as m
 from opengauge.server.domain import validation as v
 
 REVENUE_TYPES = {"arr": "ARR", "mrr": "MRR", "one time": "One Time", "other": "Other"}
-COMMENT_MAX = 4000
+#: The amount column holds 16 digits before the decimal point.
+AMOUNT_LIMIT = 10**16
 
 TARGET_RULES: dict[str, v.Rule] = {
     "account.name": v.text(128),
@@ -39,19 +40,19 @@ TARGET_RULES: dict[str, v.Rule] = {
     "survey.date_order": v.date_value,
     "survey.language": v.text(),
     "survey.nps": v.score(0, 10),
-    "survey.comment": v.text(COMMENT_MAX),
+    "survey.comment": v.text(),
     "survey.date_response": v.datetime_value,
     "activity.reference": v.text(128),
     "activity.type": v.text(100),
     "activity.source": v.text(100),
     "activity.happened_at": v.datetime_value,
-    "revenue.amount": v.number,
+    "revenue.amount": v.amount(AMOUNT_LIMIT),
     "revenue.start": v.date_value,
     "revenue.end": v.date_value,
     "revenue.type": v.choice(REVENUE_TYPES),
-    "revenue.description": v.text(255),
+    "revenue.description": v.text(),
 }
-_PREFIX_RULES = {m.SEGMENT_PREFIX: v.text(128), m.DETAILS_PREFIX: v.text(255)}
+_PREFIX_RULES = {m.SEGMENT_PREFIX: v.text(), m.DETAILS_PREFIX: v.text()}
 
 
 class Lookups(Protocol):
@@ -141,6 +142,16 @@ def validate_record(
             found = lookups.division(cleaned)
         elif target == "account.name" and dt in (m.ACCOUNT_ALIAS, m.REVENUE):
             found = lookups.account(cleaned)
+        elif dt == m.ACTIVITY and target in ("contact.email", "contact.phone"):
+            # An activity's contact must exist; it is found by e-mail, else by phone.
+            if target == "contact.phone" and _given(mapping, record, "contact.email"):
+                clean.values[target] = cleaned
+                continue
+            email = cleaned if target == "contact.email" else None
+            phone = cleaned if target == "contact.phone" else None
+            found = lookups.contact(email, phone)
+            if found is not None:
+                clean.ids["contact"] = found
         else:
             clean.values[target] = cleaned
             continue
@@ -150,15 +161,6 @@ def validate_record(
         clean.values[target] = cleaned
         clean.ids[target] = found
 
-    if dt == m.ACTIVITY and not errors:
-        email, phone = clean.get("contact.email"), clean.get("contact.phone")
-        if email or phone:
-            contact_id = lookups.contact(email, phone)
-            if contact_id is None:
-                target = "contact.email" if email else "contact.phone"
-                errors.add(mapping.heading_for(target) or "contact", v.SELECTED_INVALID)
-            else:
-                clean.ids["contact"] = contact_id
     if dt == m.REVENUE:
         start, end = clean.get("revenue.start"), clean.get("revenue.end")
         if start and end and end < start:
@@ -167,4 +169,10 @@ def validate_record(
                 v.AFTER_OR_EQUAL,
                 date=mapping.heading_for("revenue.start") or "start",
             )
+    errors.messages = errors.in_order([heading for heading, _ in mapping.fields])
     return clean, errors
+
+
+def _given(mapping: m.Mapping, record: MappingABC[str, Any], target: str) -> bool:
+    heading = mapping.heading_for(target)
+    return heading is not None and v.normalize(record.get(heading)) is not None

@@ -9,7 +9,7 @@ Laravel's default middleware does: strings are trimmed and empty strings become 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -87,7 +87,7 @@ def parse_datetime(text: str) -> str | None:
             offset = timedelta(hours=int(off_h), minutes=int(off_m))
             tz = timezone(offset if sign == "+" else -offset)
             moment = moment.replace(tzinfo=tz).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # no such date, or the offset leaves years 1-9999
         return None
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
@@ -104,6 +104,11 @@ class Errors:
 
     def __bool__(self) -> bool:
         return bool(self.messages)
+
+    def in_order(self, attributes: Sequence[str]) -> dict[str, list[str]]:
+        """The messages with attributes in rule order (cross-field rules are added late)."""
+        rank = {name: i for i, name in enumerate(attributes)}
+        return dict(sorted(self.messages.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 # -- rules ------------------------------------------------------------------------------
@@ -184,6 +189,20 @@ def number(attribute: str, value: Any, errors: Errors) -> Any:
             return value
     errors.add(attribute, NUMERIC)
     return None
+
+
+def amount(limit: int) -> Rule:
+    """A number whose size stays below ``limit`` (what the column can hold)."""
+
+    def check(attribute: str, value: Any, errors: Errors) -> Any:
+        if number(attribute, value, errors) is None:
+            return None
+        if abs(float(value)) >= limit:
+            errors.add(attribute, BETWEEN, min=f"-{limit - 1}", max=limit - 1)
+            return None
+        return value
+
+    return check
 
 
 def score(low: int, high: int) -> Rule:

@@ -1,12 +1,14 @@
 """Reading request parameters the way the CustomerGauge APIs accept them.
 
-Bodies may be JSON or ``application/x-www-form-urlencoded`` with PHP-style bracket keys
-(``record[First Name]=Joe``). A body that looks like JSON is read as JSON whatever its
-content type, because curl sends ``-d '{...}'`` as a form by default.
+Bodies may be JSON, ``application/x-www-form-urlencoded`` or ``multipart/form-data`` with
+PHP-style bracket keys (``record[First Name]=Joe``). A body that looks like JSON is read as
+JSON whatever its content type, because curl sends ``-d '{...}'`` as a form by default.
 """
 
 from __future__ import annotations
 
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,21 +27,53 @@ def parse_body(body: bytes, content_type: str) -> dict[str, Any]:
     if "json" in content_type or stripped[:1] in (b"{", b"["):
         try:
             value = _decode(body)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, ValueError, RecursionError):
+            # Not JSON, invalid UTF-8 inside a string, or nested beyond reason.
             raise MalformedJson() from None
         # A JSON body that is not an object carries no named parameters.
-        return value if isinstance(value, dict) else {}
-    if "multipart/" in content_type:
-        return {}
+        params = value if isinstance(value, dict) else {}
+        return _without_nul(params) if b"\\u0000" in body else params
+    if content_type.startswith("multipart/form-data"):
+        return parse_multipart(body, content_type)
     return parse_form(body.decode("utf-8", errors="replace"))
+
+
+def parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
+    """Text fields of a ``multipart/form-data`` body (files are skipped), bracket keys and all."""
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    result: dict[str, Any] = {}
+    if not message.is_multipart():
+        return result
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or part.get_filename() is not None:
+            continue
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            text = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+            _assign(result, name, text.replace("\x00", ""))
+    return result
 
 
 def parse_form(query: str) -> dict[str, Any]:
     """PHP's parse_str: ``a[b]=1&a[c]=2&l[]=x`` -> ``{"a": {"b": "1", "c": "2"}, "l": ["x"]}``."""
     result: dict[str, Any] = {}
     for key, value in parse_qsl(query, keep_blank_values=True):
-        _assign(result, key, value)
+        # NUL characters can't be stored (PostgreSQL refuses them) and never mean anything.
+        _assign(result, key.replace("\x00", ""), value.replace("\x00", ""))
     return result
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 def _assign(target: dict[str, Any], key: str, value: str) -> None:

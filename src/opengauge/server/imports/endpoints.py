@@ -1,7 +1,8 @@
 """``PUT /records/``, ``/accounts``, ``/contracts`` and ``/activities/`` as raw ASGI endpoints.
 
-Each endpoint reads its input, hands one operation to the database and writes the answer.
-The order of checks is the real service's: authentication, then the body, then the data.
+Each endpoint checks the token's signature, reads the body and hands one operation to the
+database; the operation checks that the app is still active before anything else, so the
+order of answers is the real service's: 401, then problems with the body, then the data.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Any
 
 import msgspec
 
-from opengauge.server.auth.service import authenticate_bearer
+from opengauge.server.auth.service import authenticate_bearer, refuse_after_auth
 from opengauge.server.auth.tokens import Claims
+from opengauge.server.clock import Clock
 from opengauge.server.errors import ApiError
 from opengauge.server.http.asgi import (
     Receive,
@@ -27,38 +29,53 @@ from opengauge.server.http.asgi import (
 from opengauge.server.http.bodies import parse_body
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.state import State
-from opengauge.server.imports import schemas, service
+from opengauge.server.imports import service
+from opengauge.server.storage import Tx
 
 IGNORED_FIELDS_HEADER = b"x-opengauge-ignored-fields"
+#: The ignored-keys header stays small: clients choke on huge header lines.
+IGNORED_FIELDS_MAX_BYTES = 1024
 
 Endpoint = Callable[[State, Scope, Receive, Send], Awaitable[None]]
+MakeOperation = Callable[[dict[str, Any], Claims, Clock], Callable[[Tx], Any]]
 
 
-async def _read(state: State, scope: Scope, receive: Receive) -> tuple[Claims, dict[str, Any]]:
+async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation) -> Any:
     settings = state.settings
     region = region_of_host(header(scope, b"host"), settings.default_region)
     claims = authenticate_bearer(header(scope, b"authorization"), region, state.keys, state.clock)
-    body = await read_body(receive, settings.max_body_bytes)
-    return claims, parse_body(body, header(scope, b"content-type") or "")
+    try:
+        body = await read_body(receive, settings.max_body_bytes)
+        params = parse_body(body, header(scope, b"content-type") or "")
+        operation = make(params, claims, state.clock)
+    except ApiError as refused:
+        operation = refuse_after_auth(claims, refused)
+    return await state.db.run(operation)
+
+
+def ignored_fields_header(ignored: list[str]) -> list[tuple[bytes, bytes]]:
+    """The header naming unmapped keys, as a JSON array cut to whole keys that fit."""
+    kept: list[str] = []
+    for key in ignored:
+        candidate = msgspec.json.encode([*kept, key[:256]])
+        if len(candidate) > IGNORED_FIELDS_MAX_BYTES:
+            break
+        kept.append(key[:256])
+    return [(IGNORED_FIELDS_HEADER, msgspec.json.encode(kept))] if kept else []
 
 
 async def put_records(state: State, scope: Scope, receive: Receive, send: Send) -> None:
     try:
-        claims, params = await _read(state, scope, receive)
-        request = schemas.read_record_import(params)
-        ignored = await state.db.run(service.put_record(request, claims, state.clock))
+        ignored = await _run(state, scope, receive, service.put_record)
     except ApiError as error:
         await send_error(send, error)
         return
-    extra = [(IGNORED_FIELDS_HEADER, msgspec.json.encode(ignored))] if ignored else []
-    await send_bytes(send, 200, b"", content_type=None, extra=extra)
+    await send_bytes(send, 200, b"", content_type=None, extra=ignored_fields_header(ignored))
 
 
 async def put_accounts(state: State, scope: Scope, receive: Receive, send: Send) -> None:
     try:
-        claims, params = await _read(state, scope, receive)
-        request = schemas.read_account(params)
-        status = await state.db.run(service.put_account(request, claims, state.clock))
+        status = await _run(state, scope, receive, service.put_account)
     except ApiError as error:
         await send_error(send, error)
         return
@@ -67,9 +84,7 @@ async def put_accounts(state: State, scope: Scope, receive: Receive, send: Send)
 
 async def put_contracts(state: State, scope: Scope, receive: Receive, send: Send) -> None:
     try:
-        claims, params = await _read(state, scope, receive)
-        request = schemas.read_contract(params)
-        status, body = await state.db.run(service.put_contract(request, claims, state.clock))
+        status, body = await _run(state, scope, receive, service.put_contract)
     except ApiError as error:
         await send_error(send, error)
         return
@@ -78,9 +93,7 @@ async def put_contracts(state: State, scope: Scope, receive: Receive, send: Send
 
 async def put_activities(state: State, scope: Scope, receive: Receive, send: Send) -> None:
     try:
-        claims, params = await _read(state, scope, receive)
-        request = schemas.read_activity(params)
-        status, body = await state.db.run(service.put_activity(request, claims, state.clock))
+        status, body = await _run(state, scope, receive, service.put_activity)
     except ApiError as error:
         await send_error(send, error)
         return

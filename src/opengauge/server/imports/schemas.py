@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,36 @@ def read_record_import(params: dict[str, Any]) -> RecordImport:
     return RecordImport(configuration, record if isinstance(record, dict) and record else None)
 
 
-# -- PUT /accounts ------------------------------------------------------------------------
+# -- fixed-schema endpoints --------------------------------------------------------------
+# The rules of each endpoint, in the order Laravel would check them; errors come out in this
+# order. Existence checks ("must exist") are answered by a lookup the caller passes in.
+
+Lookup = Callable[[str], int | None]
+
+_ACCOUNT_RULES: dict[str, v.Rule] = {
+    "reference": v.text(128),
+    "number": v.text(255),
+    "manager": v.text(128),
+    "parent": v.text(128),
+    "region": v.text(128),
+}
+_CONTRACT_RULES: dict[str, v.Rule] = {
+    "reference": v.text(128),
+    "account": v.text(255),
+    "start": v.date_value,
+    "end": v.date_value,
+    "description": v.text(150),
+}
+_ACTIVITY_RULES: dict[str, v.Rule] = {
+    "reference": v.text(128),
+    "account": v.text(255),
+    "contact": v.text(255),
+    "type": v.text(100),
+    "source": v.text(100),
+    "happened_at": v.datetime_value,
+}
+_DETAIL_FIELDS = ("additional_information_object", "additional_information_array")
+DETAIL_MAX = 128
 
 
 @dataclass(frozen=True)
@@ -46,18 +76,7 @@ class AccountPut:
 
 def read_account(params: dict[str, Any]) -> AccountPut:
     errors = v.Errors()
-    values = _fields(
-        params,
-        errors,
-        {
-            "reference": v.text(128),
-            "number": v.text(255),
-            "manager": v.text(128),
-            "parent": v.text(128),
-            "region": v.text(128),
-        },
-        required={"reference": "reference is required."},
-    )
+    values, _ = _fields(params, errors, _ACCOUNT_RULES, {"reference": "reference is required."})
     if errors:
         raise ValidationFailed(errors.messages)
     return AccountPut(
@@ -69,75 +88,53 @@ def read_account(params: dict[str, Any]) -> AccountPut:
     )
 
 
-# -- PUT /contracts -----------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class ContractPut:
     reference: str | None
-    account: str
+    account_id: int
     start: str
     end: str | None
     description: str | None
 
 
-def read_contract(params: dict[str, Any]) -> ContractPut:
+def read_contract(params: dict[str, Any], account: Lookup) -> ContractPut:
     errors = v.Errors()
-    values = _fields(
+    values, ids = _fields(
         params,
         errors,
-        {
-            "reference": v.text(128),
-            "account": v.text(255),
-            "start": v.date_value,
-            "end": v.date_value,
-            "description": v.text(150),
-        },
-        required={"account": "account at field is required.", "start": v.REQUIRED},
+        _CONTRACT_RULES,
+        {"account": "account at field is required.", "start": v.REQUIRED},
+        lookups={"account": account},
     )
     start, end = values.get("start"), values.get("end")
     if start and end and end < start:
         errors.add("end", v.AFTER_OR_EQUAL, date="start")
     if errors:
-        raise ValidationFailed(errors.messages)
+        raise ValidationFailed(errors.in_order(list(_CONTRACT_RULES)))
     return ContractPut(
-        values.get("reference"), values["account"], values["start"], end, values.get("description")
+        values.get("reference"), ids["account"], values["start"], end, values.get("description")
     )
-
-
-# -- PUT /activities/ ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ActivityPut:
     reference: str | None
     account: str
-    contact: str | None
+    contact_id: int | None
     type: str
     source: str
     happened_at: str
     details: dict[str, str]
 
 
-def read_activity(params: dict[str, Any]) -> ActivityPut:
+def read_activity(params: dict[str, Any], contact: Lookup) -> ActivityPut:
     errors = v.Errors()
-    values = _fields(
+    values, ids = _fields(
         params,
         errors,
-        {
-            "reference": v.text(128),
-            "account": v.text(255),
-            "contact": v.text(255),
-            "type": v.text(100),
-            "source": v.text(100),
-            "happened_at": v.datetime_value,
-        },
-        required={
-            "account": v.REQUIRED,
-            "type": v.REQUIRED,
-            "source": v.REQUIRED,
-            "happened_at": v.REQUIRED,
-        },
+        _ACTIVITY_RULES,
+        {name: v.REQUIRED for name in ("account", "type", "source", "happened_at")},
+        lookups={"contact": contact},
     )
     details = _details(params, errors)
     if errors:
@@ -145,7 +142,7 @@ def read_activity(params: dict[str, Any]) -> ActivityPut:
     return ActivityPut(
         values.get("reference"),
         values["account"],
-        values.get("contact"),
+        ids.get("contact"),
         values["type"],
         values["source"],
         values["happened_at"],
@@ -155,7 +152,7 @@ def read_activity(params: dict[str, Any]) -> ActivityPut:
 
 def _details(params: dict[str, Any], errors: v.Errors) -> dict[str, str]:
     details: dict[str, str] = {}
-    for name in ("additional_information_object", "additional_information_array"):
+    for name in _DETAIL_FIELDS:
         raw = params.get(name)
         if raw is None:
             continue
@@ -168,6 +165,9 @@ def _details(params: dict[str, Any], errors: v.Errors) -> dict[str, str]:
                 continue
             if not isinstance(value, str):
                 value = msgspec.json.encode(value).decode()
+            if len(value) > DETAIL_MAX:
+                errors.add(f"{name}.{key}", v.MAX_STRING, max=DETAIL_MAX)
+                continue
             details[str(key)] = value
     return details
 
@@ -177,8 +177,10 @@ def _fields(
     errors: v.Errors,
     rules: dict[str, v.Rule],
     required: dict[str, str],
-) -> dict[str, Any]:
+    lookups: dict[str, Lookup] | None = None,
+) -> tuple[dict[str, Any], dict[str, int]]:
     values: dict[str, Any] = {}
+    ids: dict[str, int] = {}
     for name, rule in rules.items():
         value = v.normalize(params.get(name))
         if value is None:
@@ -186,6 +188,14 @@ def _fields(
                 errors.add(name, required[name])
             continue
         cleaned = rule(name, value, errors)
-        if cleaned is not None:
-            values[name] = cleaned
-    return values
+        if cleaned is None:
+            continue
+        lookup = (lookups or {}).get(name)
+        if lookup is not None:
+            found = lookup(cleaned)
+            if found is None:
+                errors.add(name, v.SELECTED_INVALID)
+                continue
+            ids[name] = found
+        values[name] = cleaned
+    return values, ids

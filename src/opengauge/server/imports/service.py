@@ -21,10 +21,10 @@ from opengauge.server.domain import validation as v
 from opengauge.server.errors import MappingNotFound, ValidationFailed
 from opengauge.server.imports.schemas import (
     RECORD_REQUIRED,
-    AccountPut,
-    ActivityPut,
-    ContractPut,
-    RecordImport,
+    read_account,
+    read_activity,
+    read_contract,
+    read_record_import,
 )
 from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import accounts, contacts, mappings, records, systems
@@ -57,11 +57,12 @@ class _TxLookups:
         return contacts.find_id(self.tx, self.system_id, contacts.contact_key(email, phone))
 
 
-def put_record(request: RecordImport, claims: Claims, clock: Clock) -> Callable[[Tx], list[str]]:
+def put_record(params: dict[str, Any], claims: Claims, clock: Clock) -> Callable[[Tx], list[str]]:
     """Upsert one record through its mapping; the operation returns the ignored keys."""
 
     def operation(tx: Tx) -> list[str]:
         require_active_app(tx, claims)
+        request = read_record_import(params)
         system_id = claims.system_id
         mapping = mappings.get(tx, system_id, request.configuration)
         if mapping is None:
@@ -223,11 +224,12 @@ def new_reference() -> str:
 # -- fixed-schema endpoints ---------------------------------------------------------------
 
 
-def put_account(request: AccountPut, claims: Claims, clock: Clock) -> Callable[[Tx], int]:
+def put_account(params: dict[str, Any], claims: Claims, clock: Clock) -> Callable[[Tx], int]:
     """Create or update an account; the operation returns 201 or 200."""
 
     def operation(tx: Tx) -> int:
         require_active_app(tx, claims)
+        request = read_account(params)
         now = clock.timestamp()
         system_id = claims.system_id
         parent_id = None
@@ -252,19 +254,19 @@ def put_account(request: AccountPut, claims: Claims, clock: Clock) -> Callable[[
 
 
 def put_contract(
-    request: ContractPut, claims: Claims, clock: Clock
+    params: dict[str, Any], claims: Claims, clock: Clock
 ) -> Callable[[Tx], tuple[int, dict[str, Any]]]:
+    """Create or update a contract of an existing account; returns (status, body)."""
+
     def operation(tx: Tx) -> tuple[int, dict[str, Any]]:
         require_active_app(tx, claims)
-        account_id = accounts.find_id(tx, claims.system_id, request.account)
-        if account_id is None:
-            raise ValidationFailed({"account": [v.SELECTED_INVALID.format(a="account")]})
+        request = read_contract(params, lambda name: accounts.find_id(tx, claims.system_id, name))
         reference = request.reference or new_reference()
         created = records.put_contract(
             tx,
             claims.system_id,
             reference,
-            account_id,
+            request.account_id,
             request.start,
             request.end,
             request.description,
@@ -276,16 +278,16 @@ def put_contract(
 
 
 def put_activity(
-    request: ActivityPut, claims: Claims, clock: Clock
+    params: dict[str, Any], claims: Claims, clock: Clock
 ) -> Callable[[Tx], tuple[int, dict[str, Any]]]:
+    """Create or update an activity, creating its account if needed; returns (status, body)."""
+
     def operation(tx: Tx) -> tuple[int, dict[str, Any]]:
         require_active_app(tx, claims)
         system_id = claims.system_id
-        contact_id = None
-        if request.contact is not None:
-            contact_id = contacts.find_id_by_reference(tx, system_id, request.contact)
-            if contact_id is None:
-                raise ValidationFailed({"contact": [v.SELECTED_INVALID.format(a="contact")]})
+        request = read_activity(
+            params, lambda reference: contacts.find_id_by_reference(tx, system_id, reference)
+        )
         now = clock.timestamp()
         account_id = accounts.ensure(tx, system_id, request.account, now)
         reference = request.reference or new_reference()
@@ -295,7 +297,7 @@ def put_activity(
             reference,
             records.ActivityFields(
                 account_id=account_id,
-                contact_id=contact_id,
+                contact_id=request.contact_id,
                 type=request.type,
                 source=request.source,
                 happened_at=request.happened_at,

@@ -106,13 +106,49 @@ def parse_seed(text: str, source: str = "<seed>") -> Seed:
 
 def validate_seed(data: Any, source: str = "<seed>") -> Seed:
     try:
-        seed = msgspec.convert(data, Seed, strict=True)
+        seed = msgspec.convert(_numbers_as_text(data), Seed, strict=True)
     except msgspec.ValidationError as exc:
         raise SeedError(source, [_path_message(str(exc))]) from None
     problems = _check(seed)
     if problems:
         raise SeedError(source, problems)
     return seed
+
+
+#: Fields that are text even when YAML reads them as numbers (``touchpoints: [2024]``).
+_TEXT_KEYS = frozenset(
+    {
+        "name",
+        "api_key",
+        "division",
+        "parent",
+        "client_id",
+        "client_secret",
+        "reference",
+        "data_type",
+        "field",
+        "touchpoints",
+        "segments",
+        "values",
+        "fields",
+    }
+)
+
+
+def _numbers_as_text(data: Any, key: str = "") -> Any:
+    if isinstance(data, dict):
+        if key == "fields":  # heading -> target: both sides are text
+            return {_text(k): _text(v) for k, v in data.items()}
+        return {k: _numbers_as_text(v, k if isinstance(k, str) else "") for k, v in data.items()}
+    if isinstance(data, list):
+        return [_numbers_as_text(item, key) for item in data]
+    return _text(data) if key in _TEXT_KEYS else data
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def _path_message(message: str) -> str:
@@ -127,6 +163,7 @@ def _check(seed: Seed) -> list[str]:
     problems: list[str] = []
     names: set[str] = set()
     client_ids: dict[str, str] = {}
+    api_keys: dict[str, str] = {}
     for i, system in enumerate(seed.systems):
         at = f"systems[{i}]"
         if not system.name.strip():
@@ -134,8 +171,14 @@ def _check(seed: Seed) -> list[str]:
         if system.name in names:
             problems.append(f"{at}.name: system {system.name!r} is declared twice")
         names.add(system.name)
-        if system.api_key is not None and len(system.api_key) < 8:
-            problems.append(f"{at}.api_key: must be at least 8 characters")
+        if system.api_key is not None:
+            if not system.api_key:
+                problems.append(f"{at}.api_key: must not be empty")
+            elif system.api_key in api_keys:
+                owner = api_keys[system.api_key]
+                problems.append(f"{at}.api_key: the same key is already used by {owner}")
+            api_keys[system.api_key] = at
+        problems.extend(_too_long(system, at))
         divisions = {GLOBAL_DIVISION}
         for j, division in enumerate(system.divisions):
             if division.division == GLOBAL_DIVISION:
@@ -183,6 +226,26 @@ def _check(seed: Seed) -> list[str]:
                 if not _is_survey_field(flt.field, system.segments):
                     problems.append(f"{where}.filters[{k}].field: unknown target {flt.field!r}")
     return problems
+
+
+def _too_long(system: SystemSpec, at: str) -> list[str]:
+    """Names longer than their columns."""
+    named: list[tuple[str, str, int]] = [(f"{at}.name", system.name, 128)]
+    named += [
+        (f"{at}.divisions[{j}].division", d.division, 128) for j, d in enumerate(system.divisions)
+    ]
+    named += [(f"{at}.touchpoints[{j}]", t, 128) for j, t in enumerate(system.touchpoints)]
+    named += [(f"{at}.segments[{j}]", s, 128) for j, s in enumerate(system.segments)]
+    for j, app in enumerate(system.connected_apps):
+        named += [
+            (f"{at}.connected_apps[{j}].name", app.name, 128),
+            (f"{at}.connected_apps[{j}].client_id", app.client_id, 128),
+        ]
+    named += [(f"{at}.mappings[{j}].name", mp.name, 128) for j, mp in enumerate(system.mappings)]
+    named += [(f"{at}.campaigns[{j}].name", c.name, 128) for j, c in enumerate(system.campaigns)]
+    return [
+        f"{path}: at most {limit} characters" for path, text, limit in named if len(text) > limit
+    ]
 
 
 def _is_survey_field(target: str, segments: list[str]) -> bool:

@@ -43,6 +43,10 @@ def _apply_system(
     existing = systems.find_by_name(tx, spec.name)
     generated = None
     key_hash = hash_api_key(spec.api_key) if spec.api_key else None
+    if key_hash is not None:
+        holder = systems.find_by_api_key_hash(tx, key_hash)
+        if holder is not None and (existing is None or holder[0] != existing[0]):
+            raise SeedError(spec.name, ["api_key: the same key belongs to another system"])
     if existing is None:
         if key_hash is None:
             generated = new_api_key()

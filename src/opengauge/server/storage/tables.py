@@ -136,7 +136,8 @@ accounts = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     _system_fk(),
-    Column("name", String(128), nullable=False),
+    # 255: /activities/ and /contracts name accounts with up to 255 characters.
+    Column("name", String(255), nullable=False),
     Column("number", String(255), nullable=True),
     Column("manager", String(128), nullable=True),
     Column("region", String(128), nullable=True),

@@ -29,10 +29,12 @@ def find_credentials(tx: Tx, client_id: str) -> AppCredentials | None:
     return AppCredentials(int(row[0]), int(row[1]), str(row[2]), str(row[3]), bool(row[4]))
 
 
-def is_active(tx: Tx, app_id: int, system_id: int) -> bool:
-    """Whether the app still exists, is active and belongs to the system."""
+def is_active(tx: Tx, app_id: int, client_id: str, system_id: int) -> bool:
+    """Whether the app still exists as it was (same id and client id), is active and
+    belongs to the system: a token never outlives its app, even if an id is reused."""
     value = tx.scalar(
-        "SELECT active FROM connected_apps WHERE id = ? AND system_id = ?", (app_id, system_id)
+        "SELECT active FROM connected_apps WHERE id = ? AND client_id = ? AND system_id = ?",
+        (app_id, client_id, system_id),
     )
     return bool(value)
 

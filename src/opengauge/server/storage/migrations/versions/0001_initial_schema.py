@@ -42,7 +42,7 @@ def upgrade() -> None:
         "accounts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("system_id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("number", sa.String(length=255), nullable=True),
         sa.Column("manager", sa.String(length=128), nullable=True),
         sa.Column("region", sa.String(length=128), nullable=True),
