@@ -7,6 +7,7 @@ type may use and which it must map. It has no I/O.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -143,6 +144,15 @@ class Mapping:
     name: str
     data_type: str
     fields: tuple[tuple[str, str], ...]
+
+    @functools.cached_property
+    def targets(self) -> dict[str, str]:
+        """Heading -> target."""
+        return dict(self.fields)
+
+    @functools.cached_property
+    def headings(self) -> list[str]:
+        return [heading for heading, _ in self.fields]
 
     def heading_for(self, target: str) -> str | None:
         for heading, mapped in self.fields:

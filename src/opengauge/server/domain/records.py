@@ -8,6 +8,7 @@ are answered by a :class:`Lookups` the caller supplies.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -93,6 +94,7 @@ def _rule_for(target: str) -> v.Rule:
     return v.text()
 
 
+@functools.lru_cache(maxsize=1024)
 def _required_messages(mapping: m.Mapping) -> dict[str, tuple[str, dict[str, str]]]:
     """heading -> (message template, template values) for the data type's required targets."""
     required: dict[str, tuple[str, dict[str, str]]] = {}
@@ -117,11 +119,9 @@ def validate_record(
     """Check ``record`` against ``mapping``'s rules; returns the clean record and any errors."""
     clean = CleanRecord()
     errors = v.Errors()
-    mapped = dict(mapping.fields)
+    mapped = mapping.targets
     clean.ignored = [key for key in record if key not in mapped]
     required = _required_messages(mapping)
-    # For "email or phone", the other field being present satisfies required_without.
-    present = {h for h in mapped if v.normalize(record.get(h)) is not None}
     dt = mapping.data_type
 
     for heading, target in mapping.fields:
@@ -130,7 +130,8 @@ def validate_record(
             need = required.get(heading)
             if need is not None:
                 template, values = need
-                if template is v.REQUIRED or values["values"] not in present:
+                # required_without: the other field being present is enough.
+                if template is v.REQUIRED or v.normalize(record.get(values["values"])) is None:
                     errors.add(heading, template, **values)
             continue
         cleaned = _rule_for(target)(heading, value, errors)
@@ -169,7 +170,8 @@ def validate_record(
                 v.AFTER_OR_EQUAL,
                 date=mapping.heading_for("revenue.start") or "start",
             )
-    errors.messages = errors.in_order([heading for heading, _ in mapping.fields])
+    if errors:
+        errors.messages = errors.in_order(mapping.headings)
     return clean, errors
 
 
