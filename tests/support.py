@@ -212,16 +212,17 @@ class Tenant:
     client_secret: str
     region: str
 
+    def credentials(self) -> dict[str, str]:
+        """The token request form for this tenant's app."""
+        return {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+
     def token(self) -> str:
         with self.server.client() as http:
-            response = http.post(
-                "/oauth2/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self.client_id,
-                    "client_secret": self.client_secret,
-                },
-            )
+            response = http.post("/oauth2/token", data=self.credentials())
         response.raise_for_status()
         return str(response.json()["access_token"])
 
@@ -237,3 +238,8 @@ def create_tenant(server: RunningServer, name: str, region: str = "eu", **extra:
     seed = validate_seed(tenant_seed(name, region, **extra))
     (applied,) = apply_seed(server.db, seed)
     return Tenant(server, name, applied.id, f"{name}-client", f"{name}-secret", region)
+
+
+def put_record(http: httpx.Client, configuration: Any, record: Any) -> httpx.Response:
+    """``PUT /records/`` with a JSON body."""
+    return http.put("/records/", json={"configuration": configuration, "record": record})

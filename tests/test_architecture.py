@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 SRC = Path(__file__).resolve().parent.parent / "src" / "opengauge"
 
 
@@ -35,27 +37,34 @@ def test_only_storage_talks_sql() -> None:
     assert offenders == []
 
 
-def test_domain_is_pure() -> None:
-    forbidden = (
-        "starlette",
-        "uvicorn",
-        "sqlalchemy",
-        "opengauge.server.storage",
-        "opengauge.server.http",
-    )
-    for path in _modules("server/domain"):
-        bad = [n for n in _imports(path) if n.startswith(forbidden)]
-        assert bad == [], f"{path.name} imports {bad}"
-
-
-def test_storage_does_not_reach_up_into_http_or_families() -> None:
-    forbidden = (
-        "starlette",
-        "opengauge.server.http",
-        "opengauge.server.imports",
-        "opengauge.server.auth",
-    )
-    for path in _modules("server/storage"):
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        # domain/ is pure: no web framework, no storage, no HTTP plumbing.
+        (
+            "server/domain",
+            (
+                "starlette",
+                "uvicorn",
+                "sqlalchemy",
+                "opengauge.server.storage",
+                "opengauge.server.http",
+            ),
+        ),
+        # storage/ never reaches up into HTTP code or the API families.
+        (
+            "server/storage",
+            (
+                "starlette",
+                "opengauge.server.http",
+                "opengauge.server.imports",
+                "opengauge.server.auth",
+            ),
+        ),
+    ],
+)
+def test_lower_layers_do_not_import_upper_ones(folder: str, forbidden: tuple[str, ...]) -> None:
+    for path in _modules(folder):
         bad = [n for n in _imports(path) if n.startswith(forbidden)]
         assert bad == [], f"{path.name} imports {bad}"
 

@@ -14,11 +14,7 @@ GRANT = "client_credentials"
 
 
 def _form(tenant: Tenant, **overrides: str) -> dict[str, str]:
-    form = {
-        "grant_type": GRANT,
-        "client_id": tenant.client_id,
-        "client_secret": tenant.client_secret,
-    }
+    form = tenant.credentials()
     form.update(overrides)
     return {k: v for k, v in form.items() if v}
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.support import Tenant
+from tests.support import Tenant, put_record
 
 # -- accounts -----------------------------------------------------------------------------
 
@@ -244,12 +244,8 @@ def test_activity_rules(tenant: Tenant) -> None:
 
 def test_activity_links_an_existing_contact_by_email_or_phone(tenant: Tenant) -> None:
     with tenant.client() as http:
-        http.put(
-            "/records/", json={"configuration": "contact", "record": {"Email": "Jo@Example.com"}}
-        )
-        http.put(
-            "/records/", json={"configuration": "contact", "record": {"Phone": "+31 6 1234 5678"}}
-        )
+        put_record(http, "contact", {"Email": "Jo@Example.com"})
+        put_record(http, "contact", {"Phone": "+31 6 1234 5678"})
         by_email = http.put("/activities/", json={**ACTIVITY, "contact": "jo@example.com"})
         by_phone = http.put(
             "/activities/", json={**ACTIVITY, "reference": "p1", "contact": "+31612345678"}

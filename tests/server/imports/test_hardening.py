@@ -8,7 +8,14 @@ import uuid
 import pytest
 
 from opengauge.server.storage.repositories import apps
-from tests.support import ACCOUNT_MAPPING, MULTI_MAPPING, RunningServer, Tenant, create_tenant
+from tests.support import (
+    ACCOUNT_MAPPING,
+    MULTI_MAPPING,
+    RunningServer,
+    Tenant,
+    create_tenant,
+    put_record,
+)
 
 ENDPOINTS = ("/records/", "/accounts", "/contracts", "/activities/")
 
@@ -118,16 +125,14 @@ def test_activity_creates_an_account_with_a_255_character_name(tenant: Tenant) -
 def test_a_huge_revenue_amount_is_a_422(tenant: Tenant) -> None:
     with tenant.client() as http:
         http.put("/accounts", json={"reference": "ACME"})
-        response = http.put(
-            "/records/",
-            json={
-                "configuration": "revenue",
-                "record": {
-                    "Account Name": "ACME",
-                    "Amount": "1e20",
-                    "Start": "2024-01-01",
-                    "Type": "ARR",
-                },
+        response = put_record(
+            http,
+            "revenue",
+            {
+                "Account Name": "ACME",
+                "Amount": "1e20",
+                "Start": "2024-01-01",
+                "Type": "ARR",
             },
         )
     assert response.status_code == 422
@@ -140,7 +145,7 @@ def test_the_ignored_fields_header_stays_small(tenant: Tenant) -> None:
     record = {"Account Name": "ACME", "k" * 70_000: "v"}
     record.update({f"extra {i}": "v" for i in range(200)})
     with tenant.client() as http:
-        response = http.put("/records/", json={"configuration": ACCOUNT_MAPPING, "record": record})
+        response = put_record(http, ACCOUNT_MAPPING, record)
     assert response.status_code == 200
     header = response.headers["x-opengauge-ignored-fields"]
     assert len(header) <= 1024
@@ -182,17 +187,15 @@ def test_existence_errors_join_the_others_in_rule_order(tenant: Tenant) -> None:
             "/contracts",
             json={"account": "Nope", "end": "2020-01-01", "description": "d" * 151},
         )
-        activity = http.put(
-            "/records/",
-            json={
-                "configuration": "activities",
-                "record": {
-                    "Account Name": "A",
-                    "Email": "ghost@example.com",
-                    "Type": "t" * 101,
-                    "Source": "s",
-                    "Happened At": "2024-01-01 00:00:00",
-                },
+        activity = put_record(
+            http,
+            "activities",
+            {
+                "Account Name": "A",
+                "Email": "ghost@example.com",
+                "Type": "t" * 101,
+                "Source": "s",
+                "Happened At": "2024-01-01 00:00:00",
             },
         )
     assert contract.json()["errors"] == {
@@ -223,12 +226,8 @@ def test_cross_field_errors_keep_rule_order(tenant: Tenant) -> None:
 
 def test_comments_and_details_follow_the_128_character_rule(tenant: Tenant) -> None:
     with tenant.client() as http:
-        comment = http.put(
-            "/records/",
-            json={
-                "configuration": "external",
-                "record": {"Email": "c@example.com", "NPS": 5, "Comment": "c" * 129},
-            },
+        comment = put_record(
+            http, "external", {"Email": "c@example.com", "NPS": 5, "Comment": "c" * 129}
         )
         details = http.put(
             "/activities/",
@@ -267,14 +266,7 @@ def test_basic_credentials_without_base64_padding(tenant: Tenant) -> None:
 
 def test_token_path_with_trailing_slash_and_no_redirects(tenant: Tenant) -> None:
     with tenant.server.client() as http:
-        response = http.post(
-            "/oauth2/token/",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": tenant.client_id,
-                "client_secret": tenant.client_secret,
-            },
-        )
+        response = http.post("/oauth2/token/", data=tenant.credentials())
         jwks = http.get("/.well-known/jwks.json/")
     assert response.status_code == 200
     assert jwks.status_code == 404

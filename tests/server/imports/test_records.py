@@ -7,7 +7,14 @@ import uuid
 
 import pytest
 
-from tests.support import ACCOUNT_MAPPING, MULTI_MAPPING, RunningServer, Tenant, create_tenant
+from tests.support import (
+    ACCOUNT_MAPPING,
+    MULTI_MAPPING,
+    RunningServer,
+    Tenant,
+    create_tenant,
+    put_record,
+)
 
 GIVEN = "The given data was invalid."
 
@@ -21,16 +28,14 @@ def _invalid(errors: dict[str, list[str]]) -> bytes:
 
 def test_seed_example_json_body_returns_200_with_empty_body(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={
-                "configuration": MULTI_MAPPING,
-                "record": {
-                    "Account Name": "ACME",
-                    "First Name": "Joe",
-                    "Last Name": "Doe",
-                    "Email": "joe.doe@example.com",
-                },
+        response = put_record(
+            http,
+            MULTI_MAPPING,
+            {
+                "Account Name": "ACME",
+                "First Name": "Joe",
+                "Last Name": "Doe",
+                "Email": "joe.doe@example.com",
             },
         )
     assert response.status_code == 200
@@ -84,9 +89,7 @@ def test_seed_example_missing_configuration_is_exact_422(tenant: Tenant) -> None
 
 def test_unknown_mapping_is_404_with_reference(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/", json={"configuration": "no-such-mapping", "record": {"a": "b"}}
-        )
+        response = put_record(http, "no-such-mapping", {"a": "b"})
     assert response.status_code == 404
     assert response.content == b'{"message":"The inbound mapping [no-such-mapping] was not found."}'
 
@@ -116,21 +119,16 @@ def test_auth_is_checked_before_anything_else(server: RunningServer) -> None:
 
 def test_default_mappings_exist_for_every_new_system(tenant: Tenant) -> None:
     with tenant.client() as http:
-        contact = http.put(
-            "/records/",
-            json={"configuration": "contact", "record": {"Email": "a@example.com"}},
-        )
-        activity = http.put(
-            "/records/",
-            json={
-                "configuration": "activities",
-                "record": {
-                    "Account Name": "ACME",
-                    "Type": "Ticket",
-                    "Source": "Zendesk",
-                    "Happened At": "2024-05-01 10:00:00",
-                    "Email": "a@example.com",
-                },
+        contact = put_record(http, "contact", {"Email": "a@example.com"})
+        activity = put_record(
+            http,
+            "activities",
+            {
+                "Account Name": "ACME",
+                "Type": "Ticket",
+                "Source": "Zendesk",
+                "Happened At": "2024-05-01 10:00:00",
+                "Email": "a@example.com",
             },
         )
     assert contact.status_code == 200
@@ -144,9 +142,7 @@ def test_default_mappings_exist_for_every_new_system(tenant: Tenant) -> None:
 
 def test_email_or_phone_messages_use_headings(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/", json={"configuration": MULTI_MAPPING, "record": {"First Name": "Joe"}}
-        )
+        response = put_record(http, MULTI_MAPPING, {"First Name": "Joe"})
     assert response.status_code == 422
     assert response.content == _invalid(
         {
@@ -158,10 +154,7 @@ def test_email_or_phone_messages_use_headings(tenant: Tenant) -> None:
 
 def test_phone_alone_satisfies_email_or_phone(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={"configuration": MULTI_MAPPING, "record": {"Phone": "+55 (62) 01234-56789"}},
-        )
+        response = put_record(http, MULTI_MAPPING, {"Phone": "+55 (62) 01234-56789"})
     assert response.status_code == 200
     assert tenant.server.rows(
         "SELECT phone FROM contacts WHERE system_id = ?", (tenant.system_id,)
@@ -170,9 +163,7 @@ def test_phone_alone_satisfies_email_or_phone(tenant: Tenant) -> None:
 
 def test_invalid_email_message(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/", json={"configuration": MULTI_MAPPING, "record": {"Email": "joe@"}}
-        )
+        response = put_record(http, MULTI_MAPPING, {"Email": "joe@"})
     assert response.content == _invalid({"Email": ["The Email must be a valid email address."]})
 
 
@@ -216,7 +207,7 @@ def test_field_rule_messages(
 ) -> None:
     before = tenant.server.snapshot()
     with tenant.client() as http:
-        response = http.put("/records/", json={"configuration": MULTI_MAPPING, "record": record})
+        response = put_record(http, MULTI_MAPPING, record)
     assert response.status_code == 422
     assert response.content == _invalid(errors)
     assert tenant.server.snapshot() == before
@@ -224,24 +215,18 @@ def test_field_rule_messages(
 
 def test_several_errors_are_all_reported_in_mapping_order(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={
-                "configuration": MULTI_MAPPING,
-                "record": {"Account Name": "y" * 200, "Email": "bad", "Touchpoint": "None"},
-            },
+        response = put_record(
+            http, MULTI_MAPPING, {"Account Name": "y" * 200, "Email": "bad", "Touchpoint": "None"}
         )
     assert list(response.json()["errors"]) == ["Account Name", "Email", "Touchpoint"]
 
 
 def test_values_are_trimmed_and_empty_strings_are_absent(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={
-                "configuration": MULTI_MAPPING,
-                "record": {"Email": "  joe@example.com ", "Phone": "", "Touchpoint": " Support"},
-            },
+        response = put_record(
+            http,
+            MULTI_MAPPING,
+            {"Email": "  joe@example.com ", "Phone": "", "Touchpoint": " Support"},
         )
     assert response.status_code == 200
     rows = tenant.server.rows(
@@ -252,12 +237,8 @@ def test_values_are_trimmed_and_empty_strings_are_absent(tenant: Tenant) -> None
 
 def test_numbers_are_accepted_as_text(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={
-                "configuration": ACCOUNT_MAPPING,
-                "record": {"Account Name": "Numeric", "Account Number": 123},
-            },
+        response = put_record(
+            http, ACCOUNT_MAPPING, {"Account Name": "Numeric", "Account Number": 123}
         )
     assert response.status_code == 200
     assert tenant.server.rows(
@@ -270,13 +251,8 @@ def test_unicode_values_are_stored_and_counted_as_characters(tenant: Tenant) -> 
     name = base + "é" * (128 - len(base))  # exactly 128 characters, far more bytes
     assert len(name.encode()) > 128
     with tenant.client() as http:
-        ok = http.put(
-            "/records/", json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": name}}
-        )
-        too_long = http.put(
-            "/records/",
-            json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": name + "é"}},
-        )
+        ok = put_record(http, ACCOUNT_MAPPING, {"Account Name": name})
+        too_long = put_record(http, ACCOUNT_MAPPING, {"Account Name": name + "é"})
     assert ok.status_code == 200
     assert too_long.status_code == 422
     assert tenant.server.rows(
@@ -287,10 +263,7 @@ def test_unicode_values_are_stored_and_counted_as_characters(tenant: Tenant) -> 
 def test_4000_character_value_is_refused_and_nothing_written(tenant: Tenant) -> None:
     before = tenant.server.snapshot()
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": "z" * 4000}},
-        )
+        response = put_record(http, ACCOUNT_MAPPING, {"Account Name": "z" * 4000})
     assert response.status_code == 422
     assert response.json()["errors"] == {
         "Account Name": ["The Account Name must not be greater than 128 characters."]
@@ -300,12 +273,10 @@ def test_4000_character_value_is_refused_and_nothing_written(tenant: Tenant) -> 
 
 def test_unmapped_keys_are_ignored_and_reported_in_a_header(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={
-                "configuration": ACCOUNT_MAPPING,
-                "record": {"Account Name": "ACME", "account name": "case!", "Colour": "red"},
-            },
+        response = put_record(
+            http,
+            ACCOUNT_MAPPING,
+            {"Account Name": "ACME", "account name": "case!", "Colour": "red"},
         )
     assert response.status_code == 200
     assert json.loads(response.headers["x-opengauge-ignored-fields"]) == ["account name", "Colour"]
@@ -313,9 +284,7 @@ def test_unmapped_keys_are_ignored_and_reported_in_a_header(tenant: Tenant) -> N
 
 def test_mapped_keys_only_means_no_ignored_header(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/", json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": "A"}}
-        )
+        response = put_record(http, ACCOUNT_MAPPING, {"Account Name": "A"})
     assert "x-opengauge-ignored-fields" not in response.headers
 
 
@@ -346,7 +315,7 @@ def test_empty_or_non_object_body_asks_for_configuration(tenant: Tenant, body: b
 @pytest.mark.parametrize("configuration", [["a"], {"a": 1}, True])
 def test_configuration_of_wrong_type_is_422(tenant: Tenant, configuration: object) -> None:
     with tenant.client() as http:
-        response = http.put("/records/", json={"configuration": configuration, "record": {}})
+        response = put_record(http, configuration, {})
     assert response.status_code == 422
     assert response.json()["errors"] == {"configuration": ["The configuration must be a string."]}
 
@@ -373,19 +342,11 @@ def test_account_upsert_updates_only_given_fields(tenant: Tenant) -> None:
 
 def test_account_parent_is_created_and_linked(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={
-                "configuration": ACCOUNT_MAPPING,
-                "record": {"Account Name": "ACME NL", "Parent Account": "ACME Group"},
-            },
+        response = put_record(
+            http, ACCOUNT_MAPPING, {"Account Name": "ACME NL", "Parent Account": "ACME Group"}
         )
-        loop = http.put(
-            "/records/",
-            json={
-                "configuration": ACCOUNT_MAPPING,
-                "record": {"Account Name": "ACME Group", "Parent Account": "ACME NL"},
-            },
+        loop = put_record(
+            http, ACCOUNT_MAPPING, {"Account Name": "ACME Group", "Parent Account": "ACME NL"}
         )
     assert response.status_code == 200
     rows = tenant.server.rows(
@@ -401,10 +362,7 @@ def test_account_parent_is_created_and_linked(tenant: Tenant) -> None:
 def test_contact_is_keyed_by_email_case_insensitively(tenant: Tenant) -> None:
     with tenant.client() as http:
         for email, first in (("Joe@Example.com", "Joe"), ("joe@example.com", "Joseph")):
-            http.put(
-                "/records/",
-                json={"configuration": "contact", "record": {"Email": email, "First Name": first}},
-            )
+            put_record(http, "contact", {"Email": email, "First Name": first})
     rows = tenant.server.rows(
         "SELECT email, first_name FROM contacts WHERE system_id = ?", (tenant.system_id,)
     )
@@ -413,13 +371,7 @@ def test_contact_is_keyed_by_email_case_insensitively(tenant: Tenant) -> None:
 
 def test_survey_data_creates_a_queued_email_record(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={
-                "configuration": "survey",
-                "record": {"Email": "s@example.com", "Order Number": "SO-1"},
-            },
-        )
+        response = put_record(http, "survey", {"Email": "s@example.com", "Order Number": "SO-1"})
     assert response.status_code == 200
     rows = tenant.server.rows(
         "SELECT delivery_vector, status, number_order, nps FROM survey_records WHERE system_id = ?",
@@ -430,18 +382,16 @@ def test_survey_data_creates_a_queued_email_record(tenant: Tenant) -> None:
 
 def test_multi_object_record_has_touchpoint_division_and_segment(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/",
-            json={
-                "configuration": MULTI_MAPPING,
-                "record": {
-                    "Email": "m@example.com",
-                    "Account Name": "ACME",
-                    "Touchpoint": "Support",
-                    "Division": "Netherlands",
-                    "Order Date": "2024-03-01",
-                    "Product": "Widgets",
-                },
+        response = put_record(
+            http,
+            MULTI_MAPPING,
+            {
+                "Email": "m@example.com",
+                "Account Name": "ACME",
+                "Touchpoint": "Support",
+                "Division": "Netherlands",
+                "Order Date": "2024-03-01",
+                "Product": "Widgets",
             },
         )
     assert response.status_code == 200
@@ -456,27 +406,17 @@ def test_multi_object_record_has_touchpoint_division_and_segment(tenant: Tenant)
 
 def test_external_response_is_stored_as_a_response(tenant: Tenant) -> None:
     with tenant.client() as http:
-        missing = http.put(
-            "/records/", json={"configuration": "external", "record": {"Email": "e@example.com"}}
-        )
-        out_of_range = http.put(
-            "/records/",
-            json={"configuration": "external", "record": {"Email": "e@example.com", "NPS": 11}},
-        )
-        not_a_number = http.put(
-            "/records/",
-            json={"configuration": "external", "record": {"Email": "e@example.com", "NPS": "x"}},
-        )
-        ok = http.put(
-            "/records/",
-            json={
-                "configuration": "external",
-                "record": {
-                    "Email": "e@example.com",
-                    "NPS": "9",
-                    "Comment": "Great",
-                    "Responded": "2024-01-02 03:04:05",
-                },
+        missing = put_record(http, "external", {"Email": "e@example.com"})
+        out_of_range = put_record(http, "external", {"Email": "e@example.com", "NPS": 11})
+        not_a_number = put_record(http, "external", {"Email": "e@example.com", "NPS": "x"})
+        ok = put_record(
+            http,
+            "external",
+            {
+                "Email": "e@example.com",
+                "NPS": "9",
+                "Comment": "Great",
+                "Responded": "2024-01-02 03:04:05",
             },
         )
     assert missing.json()["errors"] == {"NPS": ["The NPS field is required."]}
@@ -492,30 +432,11 @@ def test_external_response_is_stored_as_a_response(tenant: Tenant) -> None:
 
 def test_account_alias_needs_an_existing_account(tenant: Tenant) -> None:
     with tenant.client() as http:
-        unknown = http.put(
-            "/records/",
-            json={"configuration": "alias", "record": {"Account Name": "Nope", "Alias": "N"}},
-        )
-        http.put(
-            "/records/", json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": "ACME"}}
-        )
-        ok = http.put(
-            "/records/",
-            json={
-                "configuration": "alias",
-                "record": {"Account Name": "ACME", "Alias": "Acme Inc"},
-            },
-        )
-        again = http.put(
-            "/records/",
-            json={
-                "configuration": "alias",
-                "record": {"Account Name": "ACME", "Alias": "Acme Inc"},
-            },
-        )
-        missing = http.put(
-            "/records/", json={"configuration": "alias", "record": {"Account Name": "ACME"}}
-        )
+        unknown = put_record(http, "alias", {"Account Name": "Nope", "Alias": "N"})
+        put_record(http, ACCOUNT_MAPPING, {"Account Name": "ACME"})
+        ok = put_record(http, "alias", {"Account Name": "ACME", "Alias": "Acme Inc"})
+        again = put_record(http, "alias", {"Account Name": "ACME", "Alias": "Acme Inc"})
+        missing = put_record(http, "alias", {"Account Name": "ACME"})
     assert unknown.status_code == 422
     assert unknown.json()["errors"] == {"Account Name": ["The selected Account Name is invalid."]}
     assert ok.status_code == again.status_code == 200
@@ -533,16 +454,10 @@ def test_activity_through_records_needs_an_existing_contact(tenant: Tenant) -> N
         "Reference": "T-1",
     }
     with tenant.client() as http:
-        unknown = http.put("/records/", json={"configuration": "activities", "record": record})
-        http.put(
-            "/records/",
-            json={"configuration": "contact", "record": {"Email": "nobody@example.com"}},
-        )
-        ok = http.put("/records/", json={"configuration": "activities", "record": record})
-        update = http.put(
-            "/records/",
-            json={"configuration": "activities", "record": {**record, "Type": "Call"}},
-        )
+        unknown = put_record(http, "activities", record)
+        put_record(http, "contact", {"Email": "nobody@example.com"})
+        ok = put_record(http, "activities", record)
+        update = put_record(http, "activities", {**record, "Type": "Call"})
     assert unknown.json()["errors"] == {"Email": ["The selected Email is invalid."]}
     assert ok.status_code == update.status_code == 200
     rows = tenant.server.rows(
@@ -554,9 +469,7 @@ def test_activity_through_records_needs_an_existing_contact(tenant: Tenant) -> N
 
 def test_activity_required_fields(tenant: Tenant) -> None:
     with tenant.client() as http:
-        response = http.put(
-            "/records/", json={"configuration": "activities", "record": {"Reference": "x"}}
-        )
+        response = put_record(http, "activities", {"Reference": "x"})
     assert response.json()["errors"] == {
         "Account Name": ["The Account Name field is required."],
         "Type": ["The Type field is required."],
@@ -574,22 +487,13 @@ def test_revenue_line_rules_and_effect(tenant: Tenant) -> None:
         "Type": "arr",
     }
     with tenant.client() as http:
-        unknown = http.put("/records/", json={"configuration": "revenue", "record": line})
-        http.put(
-            "/records/", json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": "ACME"}}
+        unknown = put_record(http, "revenue", line)
+        put_record(http, ACCOUNT_MAPPING, {"Account Name": "ACME"})
+        bad = put_record(
+            http, "revenue", {**line, "Amount": "lots", "Type": "Weekly", "End": "2023-01-01"}
         )
-        bad = http.put(
-            "/records/",
-            json={
-                "configuration": "revenue",
-                "record": {**line, "Amount": "lots", "Type": "Weekly", "End": "2023-01-01"},
-            },
-        )
-        backwards = http.put(
-            "/records/",
-            json={"configuration": "revenue", "record": {**line, "End": "2023-01-01"}},
-        )
-        ok = http.put("/records/", json={"configuration": "revenue", "record": line})
+        backwards = put_record(http, "revenue", {**line, "End": "2023-01-01"})
+        ok = put_record(http, "revenue", line)
     assert unknown.json()["errors"] == {"Account Name": ["The selected Account Name is invalid."]}
     assert bad.json()["errors"] == {
         "Amount": ["The Amount must be a number."],
@@ -625,12 +529,8 @@ def test_a_token_never_reaches_another_systems_mappings(server: RunningServer) -
         ],
     )
     with a.client() as http:
-        foreign = http.put(
-            "/records/", json={"configuration": "b-only", "record": {"Name": "Intruder"}}
-        )
-        own = http.put(
-            "/records/", json={"configuration": ACCOUNT_MAPPING, "record": {"Account Name": "Mine"}}
-        )
+        foreign = put_record(http, "b-only", {"Name": "Intruder"})
+        own = put_record(http, ACCOUNT_MAPPING, {"Account Name": "Mine"})
     assert foreign.status_code == 404
     assert foreign.json() == {"message": "The inbound mapping [b-only] was not found."}
     assert own.status_code == 200
@@ -638,7 +538,7 @@ def test_a_token_never_reaches_another_systems_mappings(server: RunningServer) -
     assert b.count("accounts") == 0
     # The same reference exists in both systems: each write lands in the caller's system.
     with b.client() as http:
-        http.put("/records/", json={"configuration": "b-only", "record": {"Name": "Theirs"}})
+        put_record(http, "b-only", {"Name": "Theirs"})
     assert server.rows("SELECT name FROM accounts WHERE system_id = ?", (b.system_id,)) == [
         ("Theirs",)
     ]
