@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from opengauge.server.clock import Clock
 from tests.support import RunningServer, Tenant, create_tenant, postgres_database, start_server
 
 POSTGRES_URL = os.environ.get("OPENGAUGE_TEST_POSTGRES_URL", "")
@@ -39,7 +40,7 @@ def tenant(server: RunningServer) -> Tenant:
 
 
 @pytest.fixture
-def clock(server: RunningServer) -> Iterator[object]:
+def clock(server: RunningServer) -> Iterator[Clock]:
     """The server's clock; reset after the test."""
     yield server.app.state.clock
     server.app.state.clock.reset()
