@@ -174,3 +174,6 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic narrates every migration context; our own line says when we migrate.
+    if level.lower() != "debug":
+        logging.getLogger("alembic").setLevel(logging.WARNING)

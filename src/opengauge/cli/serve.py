@@ -84,12 +84,12 @@ Demo tenant ready: client id {DEMO_CLIENT_ID}, client secret {DEMO_CLIENT_SECRET
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
   # 2. create or update an account through the "accounts" inbound mapping
-  curl -i -X PUT {base}/records/ -H "Authorization: Bearer $TOKEN" \\
+  curl -si -X PUT {base}/records/ -H "Authorization: Bearer $TOKEN" \\
     -H "Content-Type: application/json" \\
     -d '{{"configuration": "accounts", "record": {{"Account Name": "ACME", "Account Number": "A-1"}}}}'
 
   # 3. a record that breaks a rule gets the API's 422
-  curl -s -X PUT {base}/records/ -H "Authorization: Bearer $TOKEN" \\
+  curl -s -w '\\n' -X PUT {base}/records/ -H "Authorization: Bearer $TOKEN" \\
     -d 'configuration=contact&record[Email]=not-an-address'
 
   # 4. see the data (in a second terminal, from the same folder)
