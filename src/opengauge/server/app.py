@@ -24,9 +24,11 @@ from opengauge.server.http import responses
 from opengauge.server.http.asgi import Receive, Scope, Send, send_error
 from opengauge.server.http.state import State
 from opengauge.server.imports import endpoints as import_endpoints
+from opengauge.server.rest import endpoints as rest_endpoints
 from opengauge.server.settings import Settings
 from opengauge.server.storage import Database
 from opengauge.server.storage.repositories import apps
+from opengauge.server.survey import endpoints as survey_endpoints
 
 log = logging.getLogger("opengauge")
 
@@ -50,6 +52,8 @@ class OpenGaugeApp:
                 Route("/oauth2/token", auth_endpoints.token, methods=["POST"]),
                 Route("/oauth2/token/", auth_endpoints.token, methods=["POST"]),
                 Route("/.well-known/jwks.json", auth_endpoints.jwks, methods=["GET"]),
+                *rest_endpoints.ROUTES,
+                *survey_endpoints.ROUTES,
             ],
             exception_handlers={
                 ApiError: responses.handle_api_error,

@@ -248,6 +248,60 @@ survey_records = Table(
     # Segment values as a JSON object {segment name: value}.
     Column("segments", Text, nullable=False, default="{}"),
     Column("link_code", String(32), nullable=True, unique=True),
+    # Hidden field of the survey form: a submission must carry it (see survey/).
+    Column("form_token", String(64), nullable=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id", ondelete="SET NULL"), nullable=True),
     Column("date_creation", TIMESTAMP, nullable=False),
+    # When the invitation went out (e-mail sent, or personal link handed out).
+    Column("date_sent", TIMESTAMP, nullable=True),
     Index(None, "system_id", "contact_id"),
+    Index(None, "system_id", "date_response", "id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column(
+        "survey_record_id",
+        Integer,
+        ForeignKey("survey_records.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("recipient", String(255), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("link", String(512), nullable=False),
+    # QUEUED, SENT or FAILED.
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", TIMESTAMP, nullable=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("sent_at", TIMESTAMP, nullable=True),
+    Index(None, "status", "next_attempt_at"),
+)
+
+unsubscribes = Table(
+    "unsubscribes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("email", String(255), nullable=False),
+    # The connected app's name, "api_key", or "survey" for the link on a survey page.
+    Column("added_by", String(128), nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "email"),
+)
+
+bounces = Table(
+    "bounces",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("email", String(255), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("reason", String(255), nullable=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "email"),
 )

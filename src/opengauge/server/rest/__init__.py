@@ -1,0 +1,1 @@
+"""REST v6/v7: the responses and non-responses export."""

@@ -1,0 +1,1 @@
+"""Survey pages: ``/r/{code}`` (answer a survey) and ``/s/{code}`` (short link)."""
