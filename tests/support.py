@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -28,6 +29,8 @@ class RunningServer:
     app: OpenGaugeApp
     base_url: str
     backend: str
+    #: The event loop serving the app (its database writer lives there).
+    loop: asyncio.AbstractEventLoop
 
     @property
     def db(self) -> Database:
@@ -76,8 +79,9 @@ def start_server(database_url: str, **settings: Any) -> Iterator[RunningServer]:
     app = OpenGaugeApp(
         Settings(database_url=database_url, port=port, sqlite_synchronous="NORMAL", **settings)
     )
+    captured = _LoopCapture(app)
     config = uvicorn.Config(
-        app,
+        captured,
         http="httptools",
         loop="asyncio",
         lifespan="on",
@@ -94,11 +98,25 @@ def start_server(database_url: str, **settings: Any) -> Iterator[RunningServer]:
         time.sleep(0.02)
     backend = "postgres" if database_url.startswith("postgresql") else "sqlite"
     try:
-        yield RunningServer(app, f"http://127.0.0.1:{port}", backend)
+        assert captured.loop is not None
+        yield RunningServer(app, f"http://127.0.0.1:{port}", backend, captured.loop)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+class _LoopCapture:
+    """Passes everything to the app and remembers the loop its lifespan runs on."""
+
+    def __init__(self, app: OpenGaugeApp) -> None:
+        self.app = app
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            self.loop = asyncio.get_running_loop()
+        await self.app(scope, receive, send)
 
 
 @contextlib.contextmanager

@@ -95,7 +95,7 @@ def current(database_url: str | None) -> None:
 @click.argument(
     "table",
     type=click.Choice(
-        ["accounts", "contacts", "contracts", "activities", "revenue", "survey-records"]
+        ["accounts", "contacts", "contracts", "activities", "revenue", "survey-records", "outbox"]
     ),
 )
 @click.option("--system", "system_name", help="Only this system (by name).")

@@ -66,6 +66,9 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
         ("token_ttl", str(settings.token_ttl)),
         ("max_body_bytes", str(settings.max_body_bytes)),
         ("sqlite_synchronous", settings.sqlite_synchronous),
+        ("smtp_url", settings.smtp_url),
+        ("mail_from", settings.mail_from),
+        ("outbox_poll_seconds", str(settings.outbox_poll_seconds)),
         ("host", settings.host),
         ("port", str(settings.port)),
     ):

@@ -24,6 +24,7 @@ from opengauge.server.http import responses
 from opengauge.server.http.asgi import Receive, Scope, Send, send_error
 from opengauge.server.http.state import State
 from opengauge.server.imports import endpoints as import_endpoints
+from opengauge.server.outbox.sender import OutboxSender, SmtpTarget
 from opengauge.server.rest import endpoints as rest_endpoints
 from opengauge.server.settings import Settings
 from opengauge.server.storage import Database
@@ -69,10 +70,27 @@ class OpenGaugeApp:
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
         self.start()
+        sender = self._outbox_sender()
+        if sender is not None:
+            sender.start()
         try:
             yield
         finally:
+            if sender is not None:
+                await sender.stop()
             self.stop()
+
+    def _outbox_sender(self) -> OutboxSender | None:
+        settings = self.settings
+        if not settings.smtp_url:
+            return None
+        return OutboxSender(
+            self.state.db,
+            self.state.clock,
+            SmtpTarget.from_url(settings.smtp_url),
+            settings.mail_from,
+            settings.outbox_poll_seconds,
+        )
 
     def start(self) -> None:
         """Connect, check the schema and load the signing keys (what lifespan start does)."""

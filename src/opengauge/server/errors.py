@@ -105,6 +105,13 @@ def _first_message_summary(errors: Mapping[str, Sequence[str]]) -> str:
     return f"{messages[0]} (and {more} more error{'' if more == 1 else 's'})"
 
 
+class DomainRefusal(ApiError):
+    """400 ``{"message": ...}``: the data is valid but the request can't be done
+    (personal-link campaigns and duplicates)."""
+
+    status = 400
+
+
 class OAuthError(ApiError):
     """Cognito-style token endpoint errors: HTTP 400 ``{"error": "<code>"}``."""
 

@@ -40,6 +40,13 @@ class Settings:
     #: SQLite durability. NORMAL (WAL): a commit survives the process crashing; FULL also
     #: fsyncs the write-ahead log on every group commit, so it survives power loss.
     sqlite_synchronous: str = "NORMAL"
+    #: Where invitation e-mails go: smtp://[user:pass@]host[:25], smtp+starttls://...:587 or
+    #: smtps://...:465. Empty: invitations stay in the outbox (visible, never sent).
+    smtp_url: str = ""
+    #: The From header of invitations.
+    mail_from: str = "OpenGauge <surveys@localhost>"
+    #: How often each server process looks for invitations to send.
+    outbox_poll_seconds: float = 5.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -57,6 +64,12 @@ class Settings:
             raise SettingsError("workers must be at least 1")
         if self.sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise SettingsError("sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA")
+        if self.smtp_url and not self.smtp_url.startswith(
+            ("smtp://", "smtp+starttls://", "smtps://")
+        ):
+            raise SettingsError("smtp_url must start with smtp://, smtp+starttls:// or smtps://")
+        if self.outbox_poll_seconds <= 0:
+            raise SettingsError("outbox_poll_seconds must be positive")
         if not self.database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
             raise SettingsError(
                 "database_url must start with sqlite:// or postgresql://, "
@@ -97,6 +110,11 @@ def _parse(name: str, kind: object, raw: str) -> Any:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{variable} must be a whole number, not {raw!r}") from None
+    if kind in (float, "float"):
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{variable} must be a number, not {raw!r}") from None
     if kind in (bool, "bool"):
         lowered = raw.strip().lower()
         if lowered in ("1", "true", "yes", "on"):

@@ -14,7 +14,6 @@ import msgspec
 
 from opengauge.server.auth.service import authenticate_bearer, refuse_after_auth
 from opengauge.server.auth.tokens import Claims
-from opengauge.server.clock import Clock
 from opengauge.server.errors import ApiError
 from opengauge.server.http.asgi import (
     Receive,
@@ -37,7 +36,7 @@ IGNORED_FIELDS_HEADER = b"x-opengauge-ignored-fields"
 IGNORED_FIELDS_MAX_BYTES = 1024
 
 Endpoint = Callable[[State, Scope, Receive, Send], Awaitable[None]]
-MakeOperation = Callable[[dict[str, Any], Claims, Clock], Callable[[Tx], Any]]
+MakeOperation = Callable[[dict[str, Any], Claims, service.Context], Callable[[Tx], Any]]
 
 
 async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation) -> Any:
@@ -47,7 +46,7 @@ async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation
     try:
         body = await read_body(receive, settings.max_body_bytes)
         params = parse_body(body, header(scope, b"content-type") or "")
-        operation = make(params, claims, state.clock)
+        operation = make(params, claims, service.Context(state.clock, settings.base_url))
     except ApiError as refused:
         operation = refuse_after_auth(claims, refused)
     return await state.db.run(operation)
@@ -71,6 +70,15 @@ async def put_records(state: State, scope: Scope, receive: Receive, send: Send) 
         await send_error(send, error)
         return
     await send_bytes(send, 200, b"", content_type=None, extra=ignored_fields_header(ignored))
+
+
+async def put_personal_link(state: State, scope: Scope, receive: Receive, send: Send) -> None:
+    try:
+        body = await _run(state, scope, receive, service.put_personal_link)
+    except ApiError as error:
+        await send_error(send, error)
+        return
+    await send_json(send, 200, body)
 
 
 async def put_accounts(state: State, scope: Scope, receive: Receive, send: Send) -> None:
@@ -103,6 +111,7 @@ async def put_activities(state: State, scope: Scope, receive: Receive, send: Sen
 #: Path -> endpoint; each path is served with and without its trailing slash.
 ROUTES: dict[str, Endpoint] = {
     "/records/": put_records,
+    "/personal-link/": put_personal_link,
     "/accounts": put_accounts,
     "/contracts": put_contracts,
     "/activities/": put_activities,

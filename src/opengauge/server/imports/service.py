@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from opengauge.server.auth.service import require_active_app
 from opengauge.server.auth.tokens import Claims
 from opengauge.server.clock import Clock
+from opengauge.server.domain import campaigns as c
+from opengauge.server.domain import duplication as dup
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain import records as r
 from opengauge.server.domain import validation as v
-from opengauge.server.errors import MappingNotFound, ValidationFailed
+from opengauge.server.errors import DomainRefusal, MappingNotFound, ValidationFailed
 from opengauge.server.imports.schemas import (
     RECORD_REQUIRED,
     read_account,
@@ -27,12 +30,54 @@ from opengauge.server.imports.schemas import (
     read_record_import,
 )
 from opengauge.server.storage import Tx
-from opengauge.server.storage.repositories import accounts, contacts, mappings, records, systems
+from opengauge.server.storage.repositories import (
+    accounts,
+    contacts,
+    lists,
+    mappings,
+    outbox,
+    records,
+    systems,
+)
 from opengauge.server.storage.repositories.accounts import AccountFields
 from opengauge.server.storage.repositories.contacts import ContactFields
 
 STATUS_QUEUED = "QUEUED"
+STATUS_SENT = "SENT"
 STATUS_RESPONDED = "RESPONDED"
+STATUS_DUPLICATE = "DUPLICATE"
+STATUS_UNSUBSCRIBED = "UNSUBSCRIBED"
+STATUS_BOUNCED = "BOUNCED"
+#: Survey Data for a contact with only a phone number: OpenGauge sends no SMS.
+STATUS_NO_EMAIL = "NO_EMAIL"
+
+VECTOR_EMAIL = "Email"
+VECTOR_PERSONAL_LINK = "Personal Link"
+
+NO_CAMPAIGN = "Could not match any campaign filter."
+SYSTEM_DUPLICATE = "Record could not be imported because it duplicates with another record."
+CAMPAIGN_DUPLICATE = (
+    "Personal link record could not be created because it duplicates with another record."
+)
+WRONG_DATA_TYPE = (
+    "The inbound mapping [{reference}] data type is invalid, only 'Multi-Object' or"
+    " 'Survey Data' are allowed."
+)
+INVITATION_SUBJECT = "How likely are you to recommend {system}?"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What operations need besides the request: the clock and where links point."""
+
+    clock: Clock
+    base_url: str
+
+    def survey_link(self, code: str) -> str:
+        return f"{self.base_url}/r/{code}"
+
+    def short_link(self, code: str) -> str:
+        return f"{self.base_url}/s/{code}"
 
 
 class _TxLookups:
@@ -57,7 +102,9 @@ class _TxLookups:
         return contacts.find_id(self.tx, self.system_id, contacts.contact_key(email, phone))
 
 
-def put_record(params: dict[str, Any], claims: Claims, clock: Clock) -> Callable[[Tx], list[str]]:
+def put_record(
+    params: dict[str, Any], claims: Claims, context: Context
+) -> Callable[[Tx], list[str]]:
     """Upsert one record through its mapping; the operation returns the ignored keys."""
 
     def operation(tx: Tx) -> list[str]:
@@ -72,13 +119,16 @@ def put_record(params: dict[str, Any], claims: Claims, clock: Clock) -> Callable
         clean, errors = r.validate_record(mapping, request.record, _TxLookups(tx, system_id))
         if errors:
             raise ValidationFailed(errors.messages)
-        _apply(tx, system_id, mapping, clean, clock.timestamp())
+        _apply(tx, system_id, mapping, clean, context)
         return clean.ignored
 
     return operation
 
 
-def _apply(tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, now: str) -> None:
+def _apply(
+    tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, context: Context
+) -> None:
+    now = context.clock.timestamp()
     dt = mapping.data_type
     if dt == m.ACCOUNT:
         _upsert_account(tx, system_id, mapping, clean, now)
@@ -86,8 +136,10 @@ def _apply(tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, now
         accounts.add_alias(tx, system_id, clean.ids["account.name"], clean.values["account.alias"])
     elif dt == m.CONTACT:
         _upsert_contact(tx, system_id, mapping, clean, now)
+    elif dt == m.EXTERNAL_RESPONSE:
+        _create_external_response(tx, system_id, mapping, clean, now)
     elif dt in m.SURVEY_TYPES:
-        _create_survey_record(tx, system_id, mapping, clean, now)
+        _invite_by_email(tx, system_id, mapping, clean, context)
     elif dt == m.ACTIVITY:
         _put_activity_record(tx, system_id, clean, now)
     elif dt == m.REVENUE:
@@ -166,35 +218,223 @@ def _upsert_contact(
     )
 
 
-def _create_survey_record(
+def _survey_fields(
+    mapping: m.Mapping,
+    clean: r.CleanRecord,
+    contact_id: int,
+    account_id: int | None,
+    **values: Any,
+) -> records.SurveyFields:
+    """A survey record's columns from a clean record; ``values`` fills in the rest."""
+    return records.SurveyFields(
+        mapping_id=mapping.id,
+        contact_id=contact_id,
+        account_id=account_id,
+        division_id=clean.ids.get("survey.division"),
+        touchpoint_id=clean.ids.get("survey.touchpoint"),
+        number_order=clean.get("survey.number_order"),
+        date_order=clean.get("survey.date_order"),
+        language=clean.get("survey.language") or clean.get("contact.language"),
+        segments=json.dumps(clean.with_prefix(m.SEGMENT_PREFIX)),
+        **values,
+    )
+
+
+def _account_id(tx: Tx, system_id: int, clean: r.CleanRecord) -> int | None:
+    name = clean.get("account.name")
+    return accounts.find_id(tx, system_id, name) if name else None
+
+
+def _create_external_response(
     tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, now: str
 ) -> int:
+    """A record that is already answered: no invitation, no duplication rule."""
     contact_id = _upsert_contact(tx, system_id, mapping, clean, now)
-    account_name = clean.get("account.name")
-    account_id = accounts.find_id(tx, system_id, account_name) if account_name else None
-    is_response = mapping.data_type == m.EXTERNAL_RESPONSE
-    nps = clean.get("survey.nps")
     return records.add_survey_record(
         tx,
         system_id,
-        records.SurveyFields(
-            mapping_id=mapping.id,
-            contact_id=contact_id,
-            account_id=account_id,
-            division_id=clean.ids.get("survey.division"),
-            touchpoint_id=clean.ids.get("survey.touchpoint"),
-            delivery_vector="Email",
-            status=STATUS_RESPONDED if is_response else STATUS_QUEUED,
-            number_order=clean.get("survey.number_order"),
-            date_order=clean.get("survey.date_order"),
-            language=clean.get("survey.language") or clean.get("contact.language"),
-            nps=nps,
+        _survey_fields(
+            mapping,
+            clean,
+            contact_id,
+            _account_id(tx, system_id, clean),
+            delivery_vector=VECTOR_EMAIL,
+            status=STATUS_RESPONDED,
+            nps=clean.get("survey.nps"),
             comment=clean.get("survey.comment"),
-            date_response=clean.get("survey.date_response") or (now if is_response else None),
-            segments=json.dumps(clean.with_prefix(m.SEGMENT_PREFIX)),
+            date_response=clean.get("survey.date_response") or now,
         ),
         now,
     )
+
+
+def _invitation_values(clean: r.CleanRecord) -> dict[str, object]:
+    """The new invitation's values in the form ``records.recent_invitations`` gives."""
+    values: dict[str, object] = {
+        "survey.number_order": clean.get("survey.number_order"),
+        "survey.date_order": clean.get("survey.date_order"),
+        "survey.language": clean.get("survey.language") or clean.get("contact.language"),
+        "survey.touchpoint": clean.ids.get("survey.touchpoint"),
+        "survey.division": clean.ids.get("survey.division"),
+        "account.name": clean.get("account.name"),
+    }
+    for name, value in clean.with_prefix(m.SEGMENT_PREFIX).items():
+        values[m.SEGMENT_PREFIX + name] = value
+    return values
+
+
+def _system_rule_hit(
+    tx: Tx, system_id: int, contact_id: int | None, clean: r.CleanRecord, now: str
+) -> bool:
+    enabled, days, fields = systems.duplication_rule(tx, system_id)
+    rule = dup.DuplicationRule(enabled, days, tuple(fields))
+    if contact_id is None or not rule.enabled or rule.days <= 0:
+        return False
+    earlier = records.recent_invitations(
+        tx, system_id, contact_id, dup.window_start(now, rule.days)
+    )
+    return dup.duplicates(rule, _invitation_values(clean), earlier)
+
+
+def _contact_key(clean: r.CleanRecord) -> str:
+    return contacts.contact_key(clean.get("contact.email"), clean.get("contact.phone"))
+
+
+def _invite_by_email(
+    tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, context: Context
+) -> int:
+    """Survey Data / Multi-Object: a survey record and, unless suppressed, an e-mail."""
+    now = context.clock.timestamp()
+    key = _contact_key(clean)
+    records.lock_contact(tx, system_id, key)
+    earlier_contact = contacts.find_id(tx, system_id, key)
+    email = clean.get("contact.email")
+    if email and lists.is_unsubscribed(tx, system_id, email):
+        status = STATUS_UNSUBSCRIBED
+    elif email and lists.is_bounced(tx, system_id, email):
+        status = STATUS_BOUNCED
+    elif _system_rule_hit(tx, system_id, earlier_contact, clean, now):
+        # The real service accepts the record and suppresses the send.
+        status = STATUS_DUPLICATE
+    elif not email:
+        status = STATUS_NO_EMAIL
+    else:
+        status = STATUS_QUEUED
+    contact_id = _upsert_contact(tx, system_id, mapping, clean, now)
+    code = new_link_code()
+    record_id = records.add_survey_record(
+        tx,
+        system_id,
+        _survey_fields(
+            mapping,
+            clean,
+            contact_id,
+            _account_id(tx, system_id, clean),
+            delivery_vector=VECTOR_EMAIL,
+            status=status,
+            nps=None,
+            comment=None,
+            date_response=None,
+            link_code=code,
+            form_token=new_form_token(),
+            date_sent=now if status == STATUS_QUEUED else None,
+        ),
+        now,
+    )
+    if status == STATUS_QUEUED:
+        assert email is not None
+        subject = INVITATION_SUBJECT.format(system=systems.system_name(tx, system_id))
+        outbox.enqueue(tx, system_id, record_id, email, subject, context.survey_link(code), now)
+    return record_id
+
+
+def new_link_code() -> str:
+    """An unguessable survey link code (16 URL-safe characters, 96 random bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+# -- PUT /personal-link/ ------------------------------------------------------------------
+
+
+def put_personal_link(
+    params: dict[str, Any], claims: Claims, context: Context
+) -> Callable[[Tx], dict[str, Any]]:
+    """Create a personal-link survey record; the operation returns the 200 body."""
+
+    def operation(tx: Tx) -> dict[str, Any]:
+        require_active_app(tx, claims)
+        request = read_record_import(params)
+        system_id = claims.system_id
+        mapping = mappings.get(tx, system_id, request.configuration)
+        if mapping is None:
+            raise MappingNotFound(request.configuration)
+        if mapping.data_type not in (m.MULTI_OBJECT, m.SURVEY_DATA):
+            message = WRONG_DATA_TYPE.format(reference=request.configuration)
+            raise ValidationFailed({"configuration": [message]}, summary="first")
+        # A missing record is checked like an empty one: the field rules say what is missing.
+        clean, errors = r.validate_record(mapping, request.record or {}, _TxLookups(tx, system_id))
+        if errors:
+            raise ValidationFailed(errors.messages, summary="first")
+        campaign = _matching_campaign(tx, system_id, clean)
+        now = context.clock.timestamp()
+        key = _contact_key(clean)
+        records.lock_contact(tx, system_id, key)
+        earlier_contact = contacts.find_id(tx, system_id, key)
+        if _system_rule_hit(tx, system_id, earlier_contact, clean, now):
+            raise DomainRefusal(SYSTEM_DUPLICATE)
+        if earlier_contact is not None and campaign.duplication_days:
+            since = dup.window_start(now, campaign.duplication_days)
+            if records.recent_invitations(tx, system_id, earlier_contact, since, campaign.id):
+                raise DomainRefusal(CAMPAIGN_DUPLICATE)
+        contact_id = _upsert_contact(tx, system_id, mapping, clean, now)
+        code = new_link_code()
+        record_id = records.add_survey_record(
+            tx,
+            system_id,
+            _survey_fields(
+                mapping,
+                clean,
+                contact_id,
+                _account_id(tx, system_id, clean),
+                delivery_vector=VECTOR_PERSONAL_LINK,
+                status=STATUS_SENT,
+                nps=None,
+                comment=None,
+                date_response=None,
+                link_code=code,
+                form_token=new_form_token(),
+                campaign_id=campaign.id,
+                date_sent=now,
+            ),
+            now,
+        )
+        return {
+            "data": {
+                "number_customergauge": record_id,
+                "survey_link": context.survey_link(code),
+                "survey_link_short": context.short_link(code),
+            }
+        }
+
+    return operation
+
+
+def _matching_campaign(tx: Tx, system_id: int, clean: r.CleanRecord) -> c.Campaign:
+    values = {target: str(value) for target, value in clean.values.items()}
+    found = c.first_matching(
+        [
+            c.Campaign(id_, name, active, c.parse_filters(json.loads(filters)), days)
+            for id_, name, active, filters, days in systems.campaigns(tx, system_id)
+        ],
+        values,
+    )
+    if found is None:
+        raise DomainRefusal(NO_CAMPAIGN)
+    return found
 
 
 def _put_activity_record(tx: Tx, system_id: int, clean: r.CleanRecord, now: str) -> None:
@@ -224,13 +464,13 @@ def new_reference() -> str:
 # -- fixed-schema endpoints ---------------------------------------------------------------
 
 
-def put_account(params: dict[str, Any], claims: Claims, clock: Clock) -> Callable[[Tx], int]:
+def put_account(params: dict[str, Any], claims: Claims, context: Context) -> Callable[[Tx], int]:
     """Create or update an account; the operation returns 201 or 200."""
 
     def operation(tx: Tx) -> int:
         require_active_app(tx, claims)
         request = read_account(params)
-        now = clock.timestamp()
+        now = context.clock.timestamp()
         system_id = claims.system_id
         parent_id = None
         if request.parent is not None:
@@ -254,7 +494,7 @@ def put_account(params: dict[str, Any], claims: Claims, clock: Clock) -> Callabl
 
 
 def put_contract(
-    params: dict[str, Any], claims: Claims, clock: Clock
+    params: dict[str, Any], claims: Claims, context: Context
 ) -> Callable[[Tx], tuple[int, dict[str, Any]]]:
     """Create or update a contract of an existing account; returns (status, body)."""
 
@@ -270,7 +510,7 @@ def put_contract(
             request.start,
             request.end,
             request.description,
-            clock.timestamp(),
+            context.clock.timestamp(),
         )
         return (201 if created else 200), {"reference": reference}
 
@@ -278,7 +518,7 @@ def put_contract(
 
 
 def put_activity(
-    params: dict[str, Any], claims: Claims, clock: Clock
+    params: dict[str, Any], claims: Claims, context: Context
 ) -> Callable[[Tx], tuple[int, dict[str, Any]]]:
     """Create or update an activity, creating its account if needed; returns (status, body)."""
 
@@ -288,7 +528,7 @@ def put_activity(
         request = read_activity(
             params, lambda reference: contacts.find_id_by_reference(tx, system_id, reference)
         )
-        now = clock.timestamp()
+        now = context.clock.timestamp()
         account_id = accounts.ensure(tx, system_id, request.account, now)
         reference = request.reference or new_reference()
         created = records.put_activity(

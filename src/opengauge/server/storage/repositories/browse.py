@@ -22,6 +22,10 @@ _VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("id", "reference", "account_id", "contact_id", "type", "source", "happened_at"),
     ),
     "revenue": ("revenue_lines", ("id", "account_id", "amount", "start", '"end"', "type")),
+    "outbox": (
+        "outbox",
+        ("id", "survey_record_id", "recipient", "status", "attempts", "last_error", "sent_at"),
+    ),
     "survey-records": (
         "survey_records",
         ("id", "contact_id", "account_id", "delivery_vector", "status", "nps", "date_creation"),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from opengauge.server.storage.database import Tx
+
+SEGMENT_PREFIX = "survey.segment."
 
 # -- contracts ----------------------------------------------------------------------------
 
@@ -136,14 +140,19 @@ class SurveyFields:
     comment: str | None
     date_response: str | None
     segments: str
+    link_code: str | None = None
+    form_token: str | None = None
+    campaign_id: int | None = None
+    date_sent: str | None = None
 
 
 def add_survey_record(tx: Tx, system_id: int, fields: SurveyFields, now: str) -> int:
     row = tx.write_returning(
         "INSERT INTO survey_records (system_id, mapping_id, contact_id, account_id,"
         " division_id, touchpoint_id, delivery_vector, status, number_order, date_order,"
-        " language, nps, comment, date_response, segments, date_creation)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " language, nps, comment, date_response, segments, link_code, form_token,"
+        " campaign_id, date_sent, date_creation)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             system_id,
             fields.mapping_id,
@@ -160,8 +169,58 @@ def add_survey_record(tx: Tx, system_id: int, fields: SurveyFields, now: str) ->
             fields.comment,
             fields.date_response,
             fields.segments,
+            fields.link_code,
+            fields.form_token,
+            fields.campaign_id,
+            fields.date_sent,
             now,
         ),
     )
     assert row is not None
     return int(row[0])
+
+
+def recent_invitations(
+    tx: Tx, system_id: int, contact_id: int, since: str, campaign_id: int | None = None
+) -> list[dict[str, object]]:
+    """Invitations sent to a contact since ``since``, as target field -> comparable value.
+
+    Only records that went out count (``date_sent`` set): not duplicates, not suppressed
+    ones, not external responses. With ``campaign_id``, only that campaign's.
+    """
+    sql = (
+        "SELECT r.number_order, r.date_order, r.language, r.touchpoint_id, r.division_id,"
+        " a.name, r.segments FROM survey_records r LEFT JOIN accounts a ON a.id = r.account_id"
+        " WHERE r.system_id = ? AND r.contact_id = ? AND r.date_sent IS NOT NULL"
+        " AND r.date_sent >= ?"
+    )
+    params: list[object] = [system_id, contact_id, since]
+    if campaign_id is not None:
+        sql += " AND r.campaign_id = ?"
+        params.append(campaign_id)
+    invitations = []
+    for row in tx.all(sql, params):
+        values: dict[str, object] = {
+            "survey.number_order": row[0],
+            "survey.date_order": row[1],
+            "survey.language": row[2],
+            "survey.touchpoint": row[3],
+            "survey.division": row[4],
+            "account.name": row[5],
+        }
+        for name, value in json.loads(row[6] or "{}").items():
+            values[SEGMENT_PREFIX + name] = value
+        invitations.append(values)
+    return invitations
+
+
+def lock_contact(tx: Tx, system_id: int, contact_key: str) -> None:
+    """Serialise invitation decisions for one contact across server processes.
+
+    SQLite needs nothing: one writer holds the database lock for the whole transaction.
+    On PostgreSQL a transaction-scoped advisory lock on (system, contact) makes the
+    duplicate check and the insert atomic even when several processes share the database.
+    """
+    if tx.is_postgres:
+        digest = hashlib.blake2b(f"{system_id}:{contact_key}".encode(), digest_size=8).digest()
+        tx.one("SELECT pg_advisory_xact_lock(?)", (int.from_bytes(digest, "big", signed=True),))

@@ -129,3 +129,28 @@ def upsert_campaign(
             " created_at) VALUES (?, ?, ?, ?, ?, ?)",
             (system_id, name, active, encoded, duplication_days, now),
         )
+
+
+def campaigns(tx: Tx, system_id: int) -> list[tuple[int, str, bool, str, int | None]]:
+    """(id, name, active, filters JSON, duplication days) in creation order."""
+    rows = tx.all(
+        "SELECT id, name, active, filters, duplication_days FROM campaigns"
+        " WHERE system_id = ? ORDER BY id",
+        (system_id,),
+    )
+    return [(int(r[0]), str(r[1]), bool(r[2]), str(r[3]), r[4]) for r in rows]
+
+
+def duplication_rule(tx: Tx, system_id: int) -> tuple[bool, int, list[str]]:
+    """(enabled, days, fields) of the system's duplication rule."""
+    row = tx.one(
+        "SELECT duplication_enabled, duplication_days, duplication_fields FROM systems"
+        " WHERE id = ?",
+        (system_id,),
+    )
+    assert row is not None
+    return bool(row[0]), int(row[1]), list(json.loads(row[2] or "[]"))
+
+
+def system_name(tx: Tx, system_id: int) -> str:
+    return str(tx.scalar("SELECT name FROM systems WHERE id = ?", (system_id,)))

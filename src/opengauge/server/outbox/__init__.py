@@ -1,0 +1,1 @@
+"""The invitation outbox and the optional SMTP sender that empties it."""

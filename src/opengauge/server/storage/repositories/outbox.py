@@ -1,0 +1,106 @@
+"""The invitation outbox: e-mails waiting to be sent, sent, or given up on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opengauge.server.storage.database import Tx
+
+QUEUED = "QUEUED"
+SENDING = "SENDING"
+SENT = "SENT"
+FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    system_id: int
+    survey_record_id: int
+    recipient: str
+    subject: str
+    link: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: str
+    sent_at: str | None
+
+
+_COLUMNS = (
+    "id, system_id, survey_record_id, recipient, subject, link, status, attempts, last_error,"
+    " created_at, sent_at"
+)
+
+
+def enqueue(
+    tx: Tx,
+    system_id: int,
+    survey_record_id: int,
+    recipient: str,
+    subject: str,
+    link: str,
+    now: str,
+) -> None:
+    tx.write(
+        "INSERT INTO outbox (system_id, survey_record_id, recipient, subject, link, status,"
+        " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        (system_id, survey_record_id, recipient, subject, link, QUEUED, now, now),
+    )
+
+
+def entries(tx: Tx, system_id: int | None = None, limit: int = 100) -> list[OutboxEntry]:
+    """The newest entries, oldest first (of one system, or all)."""
+    where = "WHERE system_id = ?" if system_id is not None else ""
+    params: tuple[object, ...] = (system_id, limit) if system_id is not None else (limit,)
+    rows = tx.all(
+        f"SELECT {_COLUMNS} FROM outbox {where} ORDER BY id DESC LIMIT ?",  # noqa: S608
+        params,
+    )
+    return [OutboxEntry(*row) for row in reversed(rows)]
+
+
+def claim_due(tx: Tx, now: str, lease_until: str, limit: int) -> list[OutboxEntry]:
+    """Take up to ``limit`` entries that are due, so no other process sends them meanwhile.
+
+    A claimed entry is ``SENDING`` until ``lease_until``; if its sender dies, it becomes due
+    again then.
+    """
+    due = tx.all(
+        f"SELECT {_COLUMNS} FROM outbox WHERE status IN (?, ?) AND next_attempt_at <= ?"  # noqa: S608
+        " ORDER BY id LIMIT ?",
+        (QUEUED, SENDING, now, limit),
+    )
+    claimed = []
+    for row in due:
+        entry = OutboxEntry(*row)
+        taken = tx.write(
+            "UPDATE outbox SET status = ?, next_attempt_at = ? WHERE id = ? AND status = ?"
+            " AND next_attempt_at <= ?",
+            (SENDING, lease_until, entry.id, entry.status, now),
+        )
+        if taken:
+            claimed.append(entry)
+    return claimed
+
+
+def mark_sent(tx: Tx, entry_id: int, now: str) -> None:
+    tx.write(
+        "UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL,"
+        " next_attempt_at = NULL WHERE id = ?",
+        (SENT, now, entry_id),
+    )
+    tx.write(
+        "UPDATE survey_records SET status = 'SENT', date_sent = ? WHERE id ="
+        " (SELECT survey_record_id FROM outbox WHERE id = ?) AND status = 'QUEUED'",
+        (now, entry_id),
+    )
+
+
+def mark_attempt_failed(tx: Tx, entry_id: int, error: str, retry_at: str | None) -> None:
+    """Record a failed attempt: retry at ``retry_at``, or give up (``FAILED``) when None."""
+    tx.write(
+        "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,"
+        " next_attempt_at = ? WHERE id = ?",
+        (QUEUED if retry_at else FAILED, error[:2000], retry_at, entry_id),
+    )

@@ -1,0 +1,151 @@
+"""The SMTP sender: delivery to a real SMTP server, retries, and the visible failure state."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from opengauge.server.clock import Clock
+from opengauge.server.outbox.sender import RETRY_DELAYS, OutboxSender, SmtpTarget
+from tests.support import RunningServer, Tenant, create_tenant, free_port, put_record
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives, or refuses everything."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.refuse = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return "451 4.3.0 try again later"
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, str]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, f"smtp://127.0.0.1:{port}"
+    finally:
+        controller.stop()
+
+
+def _sender(server: RunningServer, url: str) -> OutboxSender:
+    app = server.app
+    return OutboxSender(
+        app.state.db,
+        app.state.clock,
+        SmtpTarget.from_url(url),
+        "Feedback <feedback@example.com>",
+        0.05,
+    )
+
+
+def _send_due(server: RunningServer, sender: OutboxSender) -> int:
+    """One round of the sender, on the server's own event loop (where its writer lives)."""
+    loop = server.loop
+    return asyncio.run_coroutine_threadsafe(sender.send_due(), loop).result(timeout=60)
+
+
+def _outbox(tenant: Tenant) -> list[tuple[Any, ...]]:
+    return tenant.server.rows(
+        "SELECT status, attempts, last_error IS NOT NULL, sent_at IS NOT NULL FROM outbox"
+        " WHERE system_id = ?",
+        (tenant.system_id,),
+    )
+
+
+def test_queued_invitations_are_delivered(
+    server: RunningServer, tenant: Tenant, smtp: tuple[Inbox, str]
+) -> None:
+    inbox, url = smtp
+    with tenant.client() as http:
+        put_record(http, "survey", {"Email": "mail@example.com"})
+    sent = _send_due(server, _sender(server, url))
+    assert sent >= 1
+    mine = [m for m in inbox.messages if m["To"] == "mail@example.com"]
+    assert len(mine) == 1
+    message = mine[0]
+    (link,) = [
+        row[0]
+        for row in server.rows("SELECT link FROM outbox WHERE system_id = ?", (tenant.system_id,))
+    ]
+    assert message["From"] == "Feedback <feedback@example.com>"
+    assert message["Subject"] == f"How likely are you to recommend {tenant.name}?"
+    body = message.get_payload(decode=True).decode()
+    assert link in body
+    assert f"{link}/unsubscribe" in body
+    assert _outbox(tenant) == [("SENT", 1, False, True)]
+    assert server.rows(
+        "SELECT status FROM survey_records WHERE system_id = ?", (tenant.system_id,)
+    ) == [("SENT",)]
+    assert _send_due(server, _sender(server, url)) == 0  # nothing sent twice
+
+
+def test_failures_are_retried_then_marked_failed(
+    server: RunningServer, smtp: tuple[Inbox, str], clock: Clock
+) -> None:
+    inbox, url = smtp
+    tenant = create_tenant(server, f"fail-{uuid.uuid4().hex[:8]}")
+    with tenant.client() as http:
+        put_record(http, "survey", {"Email": "later@example.com"})
+    inbox.refuse = True
+    sender = _sender(server, url)
+    clock.frozen = float(int(time.time()))
+    for attempt, delay in enumerate(RETRY_DELAYS, start=1):
+        _send_due(server, sender)
+        assert _outbox(tenant) == [("QUEUED", attempt, True, False)]
+        _send_due(server, sender)  # not due yet: nothing happens
+        assert _outbox(tenant)[0][1] == attempt
+        clock.advance(delay)
+    _send_due(server, sender)
+    assert _outbox(tenant) == [("FAILED", len(RETRY_DELAYS) + 1, True, False)]
+    (error,) = server.rows(
+        "SELECT last_error FROM outbox WHERE system_id = ?", (tenant.system_id,)
+    )[0]
+    assert "451" in error
+    assert server.rows(
+        "SELECT status FROM survey_records WHERE system_id = ?", (tenant.system_id,)
+    ) == [("QUEUED",)]
+
+
+def test_an_unreachable_server_is_a_retry_not_a_crash(
+    server: RunningServer, tenant: Tenant
+) -> None:
+    with tenant.client() as http:
+        put_record(http, "survey", {"Email": "nowhere@example.com"})
+    _send_due(server, _sender(server, f"smtp://127.0.0.1:{free_port()}"))
+    assert ("QUEUED", 1, True, False) in _outbox(tenant)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example.com", SmtpTarget("mail.example.com", 25, "none", None, None)),
+        (
+            "smtp+starttls://u%40x:p%3Aw@mail:2525",
+            SmtpTarget("mail", 2525, "starttls", "u@x", "p:w"),
+        ),
+        ("smtps://mail", SmtpTarget("mail", 465, "ssl", None, None)),
+    ],
+)
+def test_smtp_urls(url: str, expected: SmtpTarget) -> None:
+    assert SmtpTarget.from_url(url) == expected
+
+
+def test_bad_smtp_url() -> None:
+    with pytest.raises(ValueError, match="smtp_url must look like"):
+        SmtpTarget.from_url("http://mail")
