@@ -10,11 +10,19 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from opengauge.server.clock import Clock
-from tests.support import RunningServer, Tenant, create_tenant, postgres_database, start_server
+from tests.support import (
+    RunningServer,
+    ServerProcesses,
+    Tenant,
+    create_tenant,
+    postgres_database,
+    start_server,
+)
 
 POSTGRES_URL = os.environ.get("OPENGAUGE_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
@@ -44,3 +52,11 @@ def clock(server: RunningServer) -> Iterator[Clock]:
     """The server's clock; reset after the test."""
     yield server.app.state.clock
     server.app.state.clock.reset()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[ServerProcesses]:
+    """Start ``opengauge serve`` processes: ``serve("--demo")``; all are stopped afterwards."""
+    processes = ServerProcesses(tmp_path)
+    yield processes
+    processes.stop_all()

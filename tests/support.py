@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -261,3 +268,93 @@ def create_tenant(server: RunningServer, name: str, region: str = "eu", **extra:
 def put_record(http: httpx.Client, configuration: Any, record: Any) -> httpx.Response:
     """``PUT /records/`` with a JSON body."""
     return http.put("/records/", json={"configuration": configuration, "record": record})
+
+
+# -- server processes -----------------------------------------------------------------
+
+#: How tests start the command: the interpreter running the tests, so the same install.
+OPENGAUGE = [sys.executable, "-m", "opengauge"]
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without OPENGAUGE_* settings, so only explicit options count."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("OPENGAUGE_")}
+
+
+@dataclass
+class Served:
+    """An ``opengauge serve`` process started by a test."""
+
+    process: subprocess.Popen[str]
+    port: int
+    output: list[str]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class ServerProcesses:
+    """Starts ``opengauge serve`` processes and stops every one of them at the end."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.started: list[subprocess.Popen[str]] = []
+
+    def __call__(self, *args: str, cwd: Path | None = None) -> Served:
+        port = free_port()
+        process = subprocess.Popen(
+            [*OPENGAUGE, "serve", "--port", str(port), "--no-access-log", *args],
+            cwd=cwd or self.cwd,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.started.append(process)
+        output: list[str] = []
+        deadline = time.monotonic() + 60
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "Application startup complete" in line or "Uvicorn running" in line:
+                break
+        wait_until_up(port)
+        return Served(process, port, output)
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+def wait_until_up(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+        except urllib.error.HTTPError:
+            return  # the server answered (404 for /)
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listening on {port}")
+
+
+@contextlib.contextmanager
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of the given backend for server processes."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'processes.db'}"
+        return
+    with postgres_database(os.environ["OPENGAUGE_TEST_POSTGRES_URL"]) as url:
+        yield url

@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BACKENDS, POSTGRES_URL
-from tests.support import free_port, postgres_database
+from opengauge.server.storage import migrate
+from tests.conftest import BACKENDS
+from tests.support import OPENGAUGE, Served, ServerProcesses, clean_env, database_url, free_port
 
 REPO = Path(__file__).resolve().parents[2]
-OPENGAUGE = [sys.executable, "-m", "opengauge"]
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("OPENGAUGE_")}
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*OPENGAUGE, *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=120
+        [*OPENGAUGE, *args], cwd=cwd, env=clean_env(), capture_output=True, text=True, timeout=120
     )
 
 
@@ -73,7 +65,7 @@ def test_db_upgrade_current_seed_apply_and_show(tmp_path: Path) -> None:
     assert _run("db", "current", "--database", url).stdout.startswith("empty")
     upgraded = _run("db", "upgrade", "--database", url)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "database at revision 0001" in upgraded.stdout
+    assert f"database at revision {migrate.head_revision()}" in upgraded.stdout
     seed = tmp_path / "seed.yaml"
     seed.write_text("systems:\n  - name: cli\n")
     applied = _run("seed", "apply", str(seed), "--database", url)
@@ -97,7 +89,7 @@ def test_db_upgrade_current_seed_apply_and_show(tmp_path: Path) -> None:
 def test_bad_setting_is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run(
         [*OPENGAUGE, "db", "current"],
-        env={**_env(), "OPENGAUGE_PORT": "x"},
+        env={**clean_env(), "OPENGAUGE_PORT": "x"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -106,67 +98,7 @@ def test_bad_setting_is_a_usage_error(tmp_path: Path) -> None:
     assert "OPENGAUGE_PORT must be a whole number" in result.stderr
 
 
-class Served:
-    def __init__(self, process: subprocess.Popen[str], port: int, output: list[str]) -> None:
-        self.process = process
-        self.port = port
-        self.output = output
-
-
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
-    started: list[subprocess.Popen[str]] = []
-
-    def start(*args: str, cwd: Path = tmp_path) -> Served:
-        port = free_port()
-        process = subprocess.Popen(
-            [*OPENGAUGE, "serve", "--port", str(port), "--no-access-log", *args],
-            cwd=cwd,
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        started.append(process)
-        output: list[str] = []
-        deadline = time.monotonic() + 60
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            if "Application startup complete" in line or "Uvicorn running" in line:
-                break
-        _wait_until_up(port)
-        return Served(process, port, output)
-
-    yield start
-    for process in started:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-def _wait_until_up(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-        except urllib.error.HTTPError:
-            return  # the server answered (404 for /)
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"nothing listening on {port}")
-
-
-def test_demo_walkthrough_runs_verbatim(serve: Callable[..., Served], tmp_path: Path) -> None:
+def test_demo_walkthrough_runs_verbatim(serve: ServerProcesses, tmp_path: Path) -> None:
     # The user runs `make serve` in the checkout, where .venv exists.
     (tmp_path / ".venv").symlink_to(Path(sys.executable).parents[1])
     served: Served = serve("--demo")
@@ -185,7 +117,7 @@ def test_demo_walkthrough_runs_verbatim(serve: Callable[..., Served], tmp_path: 
     result = subprocess.run(
         ["bash", "-c", script],
         cwd=tmp_path,
-        env=_env(),
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -218,7 +150,7 @@ def test_serve_fails_cleanly_on_a_bad_seed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_worker_processes_share_one_database(
-    serve: Callable[..., Served], tmp_path: Path, backend: str
+    serve: ServerProcesses, tmp_path: Path, backend: str
 ) -> None:
     seed = tmp_path / "seed.yaml"
     seed.write_text(
@@ -227,7 +159,7 @@ def test_two_worker_processes_share_one_database(
         "    mappings: [{reference: acc, name: A, data_type: Account,"
         " fields: {Name: account.name}}]\n"
     )
-    with _database_url(backend, tmp_path) as url:
+    with database_url(backend, tmp_path) as url:
         served: Served = serve("--workers", "2", "--seed", str(seed), "--database", url)
         base = f"http://127.0.0.1:{served.port}"
         token = _post_json(
@@ -260,29 +192,3 @@ def _post_json(url: str, body: bytes) -> dict[str, str]:
     with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as answer:
         result: dict[str, str] = json.load(answer)
         return result
-
-
-class _database_url:
-    def __init__(self, backend: str, tmp_path: Path) -> None:
-        self.backend = backend
-        self.tmp_path = tmp_path
-        self._pg: object = None
-
-    def __enter__(self) -> str:
-        if self.backend == "sqlite":
-            return f"sqlite:///{self.tmp_path / 'workers.db'}"
-        self._pg = postgres_database(POSTGRES_URL)
-        return self._pg.__enter__()  # type: ignore[attr-defined, no-any-return]
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pg is not None:
-            self._pg.__exit__(*exc)  # type: ignore[attr-defined]
-
-
-def test_readme_walkthrough_is_the_printed_one() -> None:
-    from opengauge.cli.serve import walkthrough
-
-    printed = walkthrough("http://localhost:8080").split("API key demo-api-key\n", 1)[1]
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = readme.split("## Walkthrough", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
-    assert block.strip() == textwrap.dedent(printed).strip()

@@ -5,15 +5,29 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import subprocess
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from opengauge.server.clock import Clock
-from tests.support import ACCOUNT_MAPPING, MULTI_MAPPING, RunningServer, Tenant, create_tenant
+from tests.conftest import BACKENDS
+from tests.support import (
+    ACCOUNT_MAPPING,
+    MULTI_MAPPING,
+    OPENGAUGE,
+    RunningServer,
+    ServerProcesses,
+    Tenant,
+    clean_env,
+    create_tenant,
+    database_url,
+    tenant_seed,
+)
 
 SUPPORT = {"field": "survey.touchpoint", "op": "is", "values": ["Support"]}
 NO_CAMPAIGN = b'{"message":"Could not match any campaign filter."}'
@@ -347,3 +361,55 @@ def test_identical_concurrent_requests_create_one_record(server: RunningServer, 
     assert {r.content for r in responses if r.status_code == 400} == {refusal}
     assert tenant.count("survey_records") == 1
     assert tenant.count("contacts") == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_server_processes_still_create_one_record(
+    serve: ServerProcesses, tmp_path: Path, backend: str
+) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(
+        json.dumps(
+            tenant_seed(
+                "procs",
+                duplication_rule={"enabled": True, "days": 30, "fields": []},
+                campaigns=[{"name": "s", "filters": [SUPPORT]}],
+            )
+        )
+    )
+    with database_url(backend, tmp_path) as url:
+        first = serve("--seed", str(seed), "--database", url)
+        second = serve("--database", url)
+        body = {
+            "configuration": MULTI_MAPPING,
+            "record": {"Email": "two@example.com", "Touchpoint": "Support"},
+        }
+        with httpx.Client(base_url=first.base_url) as http:
+            token = http.post(
+                "/oauth2/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": "procs-client",
+                    "client_secret": "procs-secret",
+                },
+            ).json()["access_token"]
+
+        async def both() -> list[httpx.Response]:
+            halves = await asyncio.gather(
+                _concurrent_links(first.base_url, token, body, 20),
+                _concurrent_links(second.base_url, token, body, 20),
+            )
+            return [r for half in halves for r in half]
+
+        responses = asyncio.run(both())
+        assert sorted(r.status_code for r in responses) == [200] + [400] * 39
+        assert {r.content for r in responses if r.status_code == 400} == {SYSTEM_DUPLICATE}
+        shown = subprocess.run(
+            [*OPENGAUGE, "db", "show", "survey-records", "--database", url],
+            capture_output=True,
+            text=True,
+            env=clean_env(),
+            timeout=60,
+            check=True,
+        )
+        assert shown.stdout.strip().endswith("(1 row)")
