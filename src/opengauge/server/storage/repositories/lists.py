@@ -15,6 +15,16 @@ def is_unsubscribed(tx: Tx, system_id: int, email: str) -> bool:
     )
 
 
+def add_unsubscribe(tx: Tx, system_id: int, email: str, added_by: str, now: str) -> bool:
+    """Put ``email`` on the system's unsubscribe list; False when it was already there."""
+    changed = tx.write(
+        "INSERT INTO unsubscribes (system_id, email, added_by, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (system_id, email) DO NOTHING",
+        (system_id, email.lower(), added_by, now),
+    )
+    return changed > 0
+
+
 def is_bounced(tx: Tx, system_id: int, email: str) -> bool:
     return (
         tx.scalar(

@@ -1,0 +1,85 @@
+"""The survey page in a real browser: Debian's Chromium driven by Playwright.
+
+No browser is ever downloaded: Playwright drives the system's ``chromium`` (``.ci/run``
+installs it). Without it these tests fail rather than skip, so CI can't silently lose them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.server.survey.support import make_survey
+from tests.support import RunningServer
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail(
+            "The browser tests need Debian's Chromium: apt-get install chromium"
+            " (never `playwright install`). .ci/run installs it.",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module's tests."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("The browser tests need Playwright: pip install -e '.[dev]'", pytrace=False)
+    executable = _chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_answer_the_survey_in_a_browser(browser: Any, server: RunningServer) -> None:
+    survey = make_survey(server, form_token=None)
+    # A phone-sized window: the page must work there without scrolling sideways.
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        context.set_default_timeout(5_000)
+        page = context.new_page()
+        response = page.goto(server.base_url + survey.path)
+        assert response is not None
+        assert response.status == 200
+        question = f"How likely are you to recommend {survey.tenant.name} to a friend or colleague?"
+        assert page.locator("legend").inner_text() == question
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+        page.locator("label[for=score-9]").click()
+        assert page.get_by_role("radio", name="9", exact=True).is_checked()
+        page.get_by_label("Anything you would like to add? (optional)").fill(
+            "Quick answers,\nfriendly people."
+        )
+        page.get_by_role("button", name="Send my answer").click()
+
+        page.get_by_role("heading", name="Thank you!").wait_for()
+        assert page.url == server.base_url + survey.path
+    finally:
+        context.close()
+    row = survey.row()
+    assert row["nps"] == 9
+    assert row["comment"] == "Quick answers,\nfriendly people."
+    assert row["status"] == "RESPONDED"
+    assert row["date_response"] is not None
