@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from opengauge.server.storage import migrate
@@ -112,6 +113,7 @@ def test_demo_walkthrough_runs_verbatim(serve: ServerProcesses, tmp_path: Path) 
         "# 2.",
         "# 3.",
         "# 4.",
+        "# 5.",
     ]
     script = "set -e\n" + textwrap.dedent(block)
     result = subprocess.run(
@@ -130,6 +132,12 @@ def test_demo_walkthrough_runs_verbatim(serve: ServerProcesses, tmp_path: Path) 
         '["The Email must be a valid email address."]}}' in out
     )
     assert re.search(r"demo\s+\d+\s+ACME\s+A-1", out), out
+    link = re.search(r'"survey_link":"(http://localhost:\d+/r/[\w-]{16})"', out)
+    assert link, out
+    with httpx.Client() as http:
+        page = http.get(link.group(1).replace("localhost", "127.0.0.1"))
+    assert page.status_code == 200
+    assert "How likely are you to recommend demo to a friend or colleague?" in page.text
 
 
 def test_serve_fails_cleanly_on_a_bad_seed(tmp_path: Path) -> None:

@@ -97,4 +97,9 @@ Demo tenant ready: client id {DEMO_CLIENT_ID}, client secret {DEMO_CLIENT_SECRET
 
   # 4. see the data (in a second terminal, from the same folder)
   .venv/bin/opengauge db show accounts
+
+  # 5. create a personal survey link; open its survey_link in a browser and answer it
+  curl -s -w '\\n' -X PUT {base}/personal-link/ -H "Authorization: Bearer $TOKEN" \\
+    -H "Content-Type: application/json" \\
+    -d '{{"configuration": "survey", "record": {{"Email": "joe@example.com", "First Name": "Joe", "Touchpoint": "Support"}}}}'
 """
