@@ -1,7 +1,8 @@
 """Helpers of the survey page tests: survey records made in the database, reading pages.
 
-Personal links will create survey records through ``PUT /personal-link/``; until then the
-tests insert a contact and a survey record with a link code themselves.
+The page tests insert a contact and a survey record with a link code themselves, which lets
+them make records in any state (answered, without a form token, phone only); the browser
+test goes through ``PUT /personal-link/`` like a client would.
 """
 
 from __future__ import annotations

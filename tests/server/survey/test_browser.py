@@ -7,6 +7,7 @@ installs it). Without it these tests fail rather than skip, so CI can't silently
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.server.survey.support import make_survey
-from tests.support import RunningServer
+from tests.support import MULTI_MAPPING, RunningServer, create_tenant
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -83,3 +84,46 @@ def test_answer_the_survey_in_a_browser(browser: Any, server: RunningServer) -> 
     assert row["comment"] == "Quick answers,\nfriendly people."
     assert row["status"] == "RESPONDED"
     assert row["date_response"] is not None
+
+
+def test_personal_link_answered_in_a_browser_shows_up_in_the_export(
+    browser: Any, server: RunningServer
+) -> None:
+    """The whole journey of the issue: create a link, answer it like a person, export it."""
+    tenant = create_tenant(
+        server, f"journey-{uuid.uuid4().hex[:8]}", campaigns=[{"name": "all", "filters": []}]
+    )
+    with tenant.client() as http:
+        created = http.put(
+            "/personal-link/",
+            json={
+                "configuration": MULTI_MAPPING,
+                "record": {"Email": "journey@example.com", "First Name": "Jo"},
+            },
+        )
+        assert created.status_code == 200
+        data = created.json()["data"]
+
+        context = browser.new_context()
+        try:
+            context.set_default_timeout(5_000)
+            page = context.new_page()
+            # The link exactly as the API handed it out (built from the public URL).
+            response = page.goto(data["survey_link"])
+            assert response is not None
+            assert response.status == 200
+            page.locator("label[for=score-9]").click()
+            page.get_by_label("Anything you would like to add? (optional)").fill("Great help")
+            page.get_by_role("button", name="Send my answer").click()
+            page.get_by_role("heading", name="Thank you!").wait_for()
+        finally:
+            context.close()
+
+        exported = http.get("/v7/rest/sync/responses", params={"per_page": 1000}).json()["data"]
+    (record,) = [r for r in exported if r["number_customergauge"] == data["number_customergauge"]]
+    assert record["nps"] == 9
+    assert record["comment"] == "Great help"
+    assert record["email"] == "journey@example.com"
+    assert record["delivery_vector"] == "Personal Link"
+    assert record["link"] == data["survey_link"]
+    assert record["date_survey_response"] is not None

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -256,6 +257,21 @@ survey_records = Table(
     Column("date_sent", TIMESTAMP, nullable=True),
     Index(None, "system_id", "contact_id"),
     Index(None, "system_id", "date_response", "id"),
+    # The two export streams page through one system's records by id.
+    Index(
+        "ix_survey_records_responses",
+        "system_id",
+        "id",
+        sqlite_where=text("date_response IS NOT NULL"),
+        postgresql_where=text("date_response IS NOT NULL"),
+    ),
+    Index(
+        "ix_survey_records_non_responses",
+        "system_id",
+        "id",
+        sqlite_where=text("date_response IS NULL"),
+        postgresql_where=text("date_response IS NULL"),
+    ),
 )
 
 outbox = Table(

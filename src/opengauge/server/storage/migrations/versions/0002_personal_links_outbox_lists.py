@@ -94,6 +94,20 @@ def upgrade() -> None:
             ["system_id", "date_response", "id"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_survey_records_responses",
+            ["system_id", "id"],
+            unique=False,
+            sqlite_where=sa.text("date_response IS NOT NULL"),
+            postgresql_where=sa.text("date_response IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "ix_survey_records_non_responses",
+            ["system_id", "id"],
+            unique=False,
+            sqlite_where=sa.text("date_response IS NULL"),
+            postgresql_where=sa.text("date_response IS NULL"),
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_survey_records_campaign_id_campaigns"),
             "campaigns",
@@ -108,6 +122,8 @@ def downgrade() -> None:
         batch_op.drop_constraint(
             batch_op.f("fk_survey_records_campaign_id_campaigns"), type_="foreignkey"
         )
+        batch_op.drop_index("ix_survey_records_non_responses")
+        batch_op.drop_index("ix_survey_records_responses")
         batch_op.drop_index(batch_op.f("ix_survey_records_system_id_date_response_id"))
         batch_op.drop_column("date_sent")
         batch_op.drop_column("campaign_id")

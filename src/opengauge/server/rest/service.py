@@ -1,0 +1,65 @@
+"""The export use case: one page of responses or non-responses after a cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from opengauge.server.auth.service import require_active_app
+from opengauge.server.auth.tokens import Claims
+from opengauge.server.rest import schemas
+from opengauge.server.rest.schemas import ExportQuery
+from opengauge.server.storage import Tx
+from opengauge.server.storage.repositories import exports
+from opengauge.server.storage.repositories.exports import ExportRow
+
+Render = Callable[[list[ExportRow], frozenset[str], str], schemas.Data]
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """Which records an endpoint exports, and how they look on the wire."""
+
+    responded: bool
+    render: Render
+
+
+RESPONSES = Stream(responded=True, render=schemas.responses)
+NON_RESPONSES = Stream(responded=False, render=schemas.non_responses)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRows:
+    """What the operation read: the checked query and the page's rows."""
+
+    query: ExportQuery
+    rows: list[ExportRow]
+
+
+def read_page(params: dict[str, Any], claims: Claims, stream: Stream) -> Callable[[Tx], PageRows]:
+    """An operation that checks the app and the query, then reads one page (one query)."""
+
+    def operation(tx: Tx) -> PageRows:
+        require_active_app(tx, claims)
+        query = schemas.read_export_query(params)
+        rows = exports.page(
+            tx,
+            claims.system_id,
+            responded=stream.responded,
+            after=query.after,
+            limit=query.per_page,
+            period=query.period,
+        )
+        return PageRows(query, rows)
+
+    return operation
+
+
+def render_page(page: PageRows, stream: Stream, base_url: str) -> schemas.Page:
+    """The answer; ``next`` is the last id returned, else the cursor given (0 when none)."""
+    query, rows = page.query, page.rows
+    next_cursor = rows[-1].id if rows else query.after
+    return schemas.Page(
+        data=stream.render(rows, query.expand, base_url), cursor=schemas.Cursor(next_cursor)
+    )
