@@ -114,6 +114,7 @@ def test_demo_walkthrough_runs_verbatim(serve: ServerProcesses, tmp_path: Path) 
         "# 3.",
         "# 4.",
         "# 5.",
+        "# 6.",
     ]
     script = "set -e\n" + textwrap.dedent(block)
     result = subprocess.run(

@@ -102,4 +102,7 @@ Demo tenant ready: client id {DEMO_CLIENT_ID}, client secret {DEMO_CLIENT_SECRET
   curl -s -w '\\n' -X PUT {base}/personal-link/ -H "Authorization: Bearer $TOKEN" \\
     -H "Content-Type: application/json" \\
     -d '{{"configuration": "survey", "record": {{"Email": "joe@example.com", "First Name": "Joe", "Touchpoint": "Support"}}}}'
+
+  # 6. after answering, the response is in the export
+  curl -s -w '\\n' "{base}/v7/rest/sync/responses?per_page=10" -H "Authorization: Bearer $TOKEN"
 """
