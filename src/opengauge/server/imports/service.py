@@ -320,6 +320,36 @@ def _invite_by_email(
         status = STATUS_NO_EMAIL
     else:
         status = STATUS_QUEUED
+    record_id, code = _add_invitation(
+        tx,
+        system_id,
+        mapping,
+        clean,
+        now,
+        delivery_vector=VECTOR_EMAIL,
+        status=status,
+        date_sent=now if status == STATUS_QUEUED else None,
+    )
+    if status == STATUS_QUEUED:
+        assert email is not None
+        subject = INVITATION_SUBJECT.format(system=systems.system_name(tx, system_id))
+        outbox.enqueue(tx, system_id, record_id, email, subject, context.survey_link(code), now)
+    return record_id
+
+
+def _add_invitation(
+    tx: Tx,
+    system_id: int,
+    mapping: m.Mapping,
+    clean: r.CleanRecord,
+    now: str,
+    **values: Any,
+) -> tuple[int, str]:
+    """Upsert the contact and add an unanswered survey record with its own link.
+
+    Returns the record's id and link code; ``values`` are the delivery vector, status,
+    campaign and send date.
+    """
     contact_id = _upsert_contact(tx, system_id, mapping, clean, now)
     code = new_link_code()
     record_id = records.add_survey_record(
@@ -330,22 +360,16 @@ def _invite_by_email(
             clean,
             contact_id,
             _account_id(tx, system_id, clean),
-            delivery_vector=VECTOR_EMAIL,
-            status=status,
             nps=None,
             comment=None,
             date_response=None,
             link_code=code,
             form_token=new_form_token(),
-            date_sent=now if status == STATUS_QUEUED else None,
+            **values,
         ),
         now,
     )
-    if status == STATUS_QUEUED:
-        assert email is not None
-        subject = INVITATION_SUBJECT.format(system=systems.system_name(tx, system_id))
-        outbox.enqueue(tx, system_id, record_id, email, subject, context.survey_link(code), now)
-    return record_id
+    return record_id, code
 
 
 def new_link_code() -> str:
@@ -390,27 +414,16 @@ def put_personal_link(
             since = dup.window_start(now, campaign.duplication_days)
             if records.recent_invitations(tx, system_id, earlier_contact, since, campaign.id):
                 raise DomainRefusal(CAMPAIGN_DUPLICATE)
-        contact_id = _upsert_contact(tx, system_id, mapping, clean, now)
-        code = new_link_code()
-        record_id = records.add_survey_record(
+        record_id, code = _add_invitation(
             tx,
             system_id,
-            _survey_fields(
-                mapping,
-                clean,
-                contact_id,
-                _account_id(tx, system_id, clean),
-                delivery_vector=VECTOR_PERSONAL_LINK,
-                status=STATUS_SENT,
-                nps=None,
-                comment=None,
-                date_response=None,
-                link_code=code,
-                form_token=new_form_token(),
-                campaign_id=campaign.id,
-                date_sent=now,
-            ),
+            mapping,
+            clean,
             now,
+            delivery_vector=VECTOR_PERSONAL_LINK,
+            status=STATUS_SENT,
+            campaign_id=campaign.id,
+            date_sent=now,
         )
         return {
             "data": {

@@ -226,28 +226,12 @@ _decode_segments = msgspec.json.Decoder(dict[str, Any]).decode
 
 def responses(rows: list[ExportRow], expand: frozenset[str], base_url: str) -> list[Response]:
     """The wire form of responded records."""
-    with_properties = PROPERTIES in expand
     return [
         Response(
-            number_customergauge=row.id,
-            number_customer=row.number_customer,
-            number_order=row.number_order,
-            email=row.email,
-            phone=row.phone,
             nps=row.nps,
             comment=row.comment,
-            date_creation=row.date_creation,
-            date_order=row.date_order,
-            date_email_sent=row.date_sent,
             date_survey_response=row.date_response,
-            touchpoint=row.touchpoint,
-            delivery_vector=row.delivery_vector,
-            link=_link(row, base_url),
-            contact=Contact(row.first_name, row.last_name),
-            account=Account(row.account_name, row.account_number),
-            properties=_properties(row) if with_properties else [],
-            custom_fields=[],
-            drivers=[],
+            **_shared(row, expand, base_url),
         )
         for row in rows
     ]
@@ -257,28 +241,29 @@ def non_responses(
     rows: list[ExportRow], expand: frozenset[str], base_url: str
 ) -> list[NonResponse]:
     """The wire form of records without a response."""
-    with_properties = PROPERTIES in expand
-    return [
-        NonResponse(
-            number_customergauge=row.id,
-            number_customer=row.number_customer,
-            number_order=row.number_order,
-            email=row.email,
-            phone=row.phone,
-            date_creation=row.date_creation,
-            date_order=row.date_order,
-            date_email_sent=row.date_sent,
-            touchpoint=row.touchpoint,
-            delivery_vector=row.delivery_vector,
-            link=_link(row, base_url),
-            contact=Contact(row.first_name, row.last_name),
-            account=Account(row.account_name, row.account_number),
-            properties=_properties(row) if with_properties else [],
-            custom_fields=[],
-            drivers=[],
-        )
-        for row in rows
-    ]
+    return [NonResponse(**_shared(row, expand, base_url)) for row in rows]
+
+
+def _shared(row: ExportRow, expand: frozenset[str], base_url: str) -> dict[str, Any]:
+    """The fields both streams have (the struct decides their order on the wire)."""
+    return {
+        "number_customergauge": row.id,
+        "number_customer": row.number_customer,
+        "number_order": row.number_order,
+        "email": row.email,
+        "phone": row.phone,
+        "date_creation": row.date_creation,
+        "date_order": row.date_order,
+        "date_email_sent": row.date_sent,
+        "touchpoint": row.touchpoint,
+        "delivery_vector": row.delivery_vector,
+        "link": _link(row, base_url),
+        "contact": Contact(row.first_name, row.last_name),
+        "account": Account(row.account_name, row.account_number),
+        "properties": _properties(row) if PROPERTIES in expand else [],
+        "custom_fields": [],
+        "drivers": [],
+    }
 
 
 def _properties(row: ExportRow) -> list[Field]:
