@@ -30,6 +30,7 @@ from opengauge.server.settings import Settings
 from opengauge.server.storage import Database
 from opengauge.server.storage.repositories import apps
 from opengauge.server.survey import endpoints as survey_endpoints
+from opengauge.server.v4_1 import router as v4_1_router
 
 log = logging.getLogger("opengauge")
 
@@ -54,6 +55,7 @@ class OpenGaugeApp:
                 Route("/oauth2/token/", auth_endpoints.token, methods=["POST"]),
                 Route("/.well-known/jwks.json", auth_endpoints.jwks, methods=["GET"]),
                 *rest_endpoints.ROUTES,
+                *v4_1_router.ROUTES,
                 *survey_endpoints.ROUTES,
             ],
             exception_handlers={

@@ -8,7 +8,7 @@ strings, character for character (see ``../shared/spec/README.md`` section 3).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 GIVEN_DATA_INVALID = "The given data was invalid."
 
@@ -16,7 +16,7 @@ GIVEN_DATA_INVALID = "The given data was invalid."
 class ApiError(Exception):
     """An error with a fixed wire form: a status and a JSON body."""
 
-    status: ClassVar[int] = 400
+    status: int = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -40,21 +40,34 @@ def parse_body(body: bytes, content_type: str) -> dict[str, Any]:
 
 def parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
     """Text fields of a ``multipart/form-data`` body (files are skipped), bracket keys and all."""
+    return parse_multipart_with_files(body, content_type)[0]
+
+
+def parse_multipart_with_files(
+    body: bytes, content_type: str
+) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """A ``multipart/form-data`` body's text fields and its files (name -> filename, bytes)."""
     message = BytesParser(policy=policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
     )
-    result: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
+    files: dict[str, tuple[str, bytes]] = {}
     if not message.is_multipart():
-        return result
+        return fields, files
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str) or part.get_filename() is not None:
+        if not isinstance(name, str):
             continue
         payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):
-            text = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
-            _assign(result, name, text.replace("\x00", ""))
-    return result
+        if not isinstance(payload, bytes):
+            continue
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = (filename, payload)
+            continue
+        text = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+        _assign(fields, name, text.replace("\x00", ""))
+    return fields, files
 
 
 def parse_form(query: str) -> dict[str, Any]:

@@ -212,11 +212,30 @@ activities = Table(
     UniqueConstraint("system_id", "reference"),
 )
 
+revenue_uploads = Table(
+    "revenue_uploads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    # "processed" (every row stored) or "failed" (nothing stored).
+    Column("status", String(16), nullable=False),
+    Column("source_filename", String(255), nullable=False),
+    Column("date_upload", TIMESTAMP, nullable=False),
+    Column("total_records", Integer, nullable=False),
+    Column("successful_records", Integer, nullable=False),
+    Column("unsuccessful_records", Integer, nullable=False),
+    # Per-row log lines, as a JSON list.
+    Column("logs", Text, nullable=False, default="[]"),
+)
+
 revenue_lines = Table(
     "revenue_lines",
     metadata,
     Column("id", Integer, primary_key=True),
     _system_fk(),
+    Column(
+        "upload_id", Integer, ForeignKey("revenue_uploads.id", ondelete="CASCADE"), nullable=True
+    ),
     Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
     Column("amount", Numeric(18, 2), nullable=False),
     Column("start", DATE, nullable=False),
@@ -225,6 +244,19 @@ revenue_lines = Table(
     Column("description", String(255), nullable=True),
     Column("created_at", TIMESTAMP, nullable=False),
     Index(None, "system_id", "account_id"),
+)
+
+revenue_months = Table(
+    "revenue_months",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("line_id", Integer, ForeignKey("revenue_lines.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    # The first day of the month, YYYY-MM-01.
+    Column("month", DATE, nullable=False),
+    Column("amount", Numeric(18, 2), nullable=False),
+    Index(None, "system_id", "account_id", "month"),
 )
 
 survey_records = Table(

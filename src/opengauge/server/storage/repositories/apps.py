@@ -89,3 +89,7 @@ def add_signing_key(tx: Tx, kid: str, private_pem: str, now: str) -> None:
         "INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?, ?, ?)",
         (kid, private_pem, now),
     )
+
+
+def name_of(tx: Tx, app_id: int) -> str:
+    return str(tx.scalar("SELECT name FROM connected_apps WHERE id = ?", (app_id,)))

@@ -154,3 +154,8 @@ def duplication_rule(tx: Tx, system_id: int) -> tuple[bool, int, list[str]]:
 
 def system_name(tx: Tx, system_id: int) -> str:
     return str(tx.scalar("SELECT name FROM systems WHERE id = ?", (system_id,)))
+
+
+def set_api_key_hash(tx: Tx, name: str, key_hash: str) -> bool:
+    """Give the system called ``name`` a new API key; False when there is no such system."""
+    return tx.write("UPDATE systems SET api_key_hash = ? WHERE name = ?", (key_hash, name)) > 0

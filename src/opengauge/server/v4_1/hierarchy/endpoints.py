@@ -1,0 +1,7 @@
+"""The 4.1 hierarchy module's routes: module path -> handlers by method."""
+
+from __future__ import annotations
+
+from opengauge.server.v4_1.call import Module
+
+MODULES: dict[str, Module] = {}

@@ -1,0 +1,125 @@
+"""Every ``/v4.1/...`` request: find the module, read parameters, authenticate, render.
+
+Paths are ``/v4.1/<module>.json`` or ``.xml`` (no suffix means JSON). A documentation typo
+that puts parameters after the suffix (``reasons.json&show_for=Promoter``) is understood.
+Parameters come from the query string and the body on every method, GET and DELETE too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from opengauge.server.auth.tokens import Claims
+from opengauge.server.domain.secrets import hash_api_key
+from opengauge.server.errors import ApiError, MalformedJson
+from opengauge.server.http.bodies import parse_body, parse_form, parse_multipart_with_files
+from opengauge.server.http.hosts import region_of_host
+from opengauge.server.http.responses import error_response, limited_body
+from opengauge.server.http.state import State
+from opengauge.server.storage import Tx
+from opengauge.server.storage.repositories import apps, systems
+from opengauge.server.v4_1.anonymize.endpoints import MODULES as ANONYMIZE
+from opengauge.server.v4_1.call import Call, Module, Principal, Reply, UploadedFile
+from opengauge.server.v4_1.errors import ErrorCode, V41Error
+from opengauge.server.v4_1.hierarchy.endpoints import MODULES as HIERARCHY
+from opengauge.server.v4_1.lists.endpoints import MODULES as LISTS
+from opengauge.server.v4_1.rendering import render
+from opengauge.server.v4_1.revenue.endpoints import MODULES as REVENUE
+
+MODULES: dict[str, Module] = {**LISTS, **ANONYMIZE, **HIERARCHY, **REVENUE}
+API_USER = "api_key"
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    claims: Claims | None
+    api_key: str | None
+
+
+def _credentials(request: Request, params: dict[str, Any], state: State) -> _Credentials:
+    """A bearer token (verified here, its app checked later) or an API key, if any."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        claims = state.keys.verify(value.strip(), state.clock.time())
+        return _Credentials(claims, None) if claims else _Credentials(None, None)
+    if scheme.lower() == "api_key" and value.strip():
+        return _Credentials(None, value.strip())
+    key = params.get("api_key")
+    return _Credentials(None, key if isinstance(key, str) and key else None)
+
+
+def _authenticate(tx: Tx, credentials: _Credentials, region: str) -> Principal:
+    """The caller, or 200000: unknown, revoked or wrong-region credentials alike."""
+    claims = credentials.claims
+    if claims is not None:
+        if claims.region == region and apps.is_active(
+            tx, claims.app_id, claims.client_id, claims.system_id
+        ):
+            return Principal(claims.system_id, apps.name_of(tx, claims.app_id))
+    elif credentials.api_key is not None:
+        found = systems.find_by_api_key_hash(tx, hash_api_key(credentials.api_key))
+        if found is not None and found[1] == region:
+            return Principal(found[0], API_USER)
+    raise V41Error(ErrorCode.INVALID_API_KEY)
+
+
+def _reply(envelope: dict[str, Any], status: int, xml: bool) -> Response:
+    body, content_type = render(envelope, xml)
+    return Response(body, status, media_type=content_type)
+
+
+async def dispatch(request: Request) -> Response:
+    state: State = request.app.state.opengauge
+    path, _, tail = request.path_params["path"].partition("&")
+    xml = path.endswith(".xml")
+    name = path.removesuffix(".xml") if xml else path.removesuffix(".json")
+    module = MODULES.get(name)
+    if module is None:
+        return _reply(V41Error(ErrorCode.MODULE_DOES_NOT_EXIST).body(), 404, xml)
+    handler = module.handlers.get(request.method)
+    if handler is None:
+        return _reply(V41Error(ErrorCode.METHOD_DOES_NOT_EXIST).body(), 405, xml)
+    try:
+        body = await limited_body(request, module.max_body_bytes or state.settings.max_body_bytes)
+    except ApiError as error:
+        return error_response(error)
+    content_type = request.headers.get("content-type", "")
+    files: dict[str, UploadedFile] = {}
+    params: dict[str, Any] = parse_form(request.url.query)
+    params.update(parse_form(tail))
+    if content_type.startswith("multipart/form-data"):
+        fields, raw_files = parse_multipart_with_files(body, content_type)
+        params.update(fields)
+        files = {k: UploadedFile(filename, data) for k, (filename, data) in raw_files.items()}
+    else:
+        # A 4.1 body is a form; unreadable JSON carries no parameters.
+        with contextlib.suppress(MalformedJson):
+            params.update(parse_body(body, content_type))
+    call = Call(request.method, params, state.clock, state.settings.base_url, files)
+    credentials = _credentials(request, params, state)
+    region = region_of_host(request.headers.get("host"), state.settings.default_region)
+
+    def operation(tx: Tx) -> Any:
+        return handler(tx, _authenticate(tx, credentials, region), call)
+
+    try:
+        result = await state.db.run(operation)
+    except V41Error as error:
+        return _reply(error.body(), error.status, xml)
+    except ApiError as error:
+        return error_response(error)
+    if isinstance(result, Reply):
+        return _reply({"Data": result.data}, result.status, xml)
+    return _reply({"Data": result}, 200, xml)
+
+
+ROUTES = [
+    Route("/v4.1/{path:path}", dispatch, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+]
