@@ -44,3 +44,35 @@ def add_bounce(tx: Tx, system_id: int, email: str, kind: str, reason: str | None
         )
         > 0
     )
+
+
+def unsubscribes(
+    tx: Tx, system_id: int, start: int, limit: int, since: str | None, until: str | None
+) -> list[tuple[str, str, str]]:
+    """(email, date, added by) of unsubscribed addresses, oldest first."""
+    where, params = _window(system_id, since, until)
+    rows = tx.all(
+        f"SELECT email, created_at, added_by FROM unsubscribes WHERE {where}"  # noqa: S608
+        " ORDER BY created_at, id LIMIT ? OFFSET ?",
+        (*params, limit, start),
+    )
+    return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+def bounces(
+    tx: Tx, system_id: int, start: int, limit: int, since: str | None, until: str | None
+) -> list[tuple[str, str, str | None, str]]:
+    """(email, type, reason, date) of bounced addresses, oldest first."""
+    where, params = _window(system_id, since, until)
+    rows = tx.all(
+        f"SELECT email, type, reason, created_at FROM bounces WHERE {where}"  # noqa: S608
+        " ORDER BY created_at, id LIMIT ? OFFSET ?",
+        (*params, limit, start),
+    )
+    return [(str(r[0]), str(r[1]), r[2], str(r[3])) for r in rows]
+
+
+def _window(system_id: int, since: str | None, until: str | None) -> tuple[str, tuple[object, ...]]:
+    if since is None or until is None:
+        return "system_id = ?", (system_id,)
+    return "system_id = ? AND created_at >= ? AND created_at <= ?", (system_id, since, until)
