@@ -122,6 +122,63 @@ def _cell(value: object) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+@main.group(name="api-key")
+def api_key() -> None:
+    """The 4.1 API key of a system."""
+
+
+@api_key.command()
+@click.option("--system", "system_name", required=True, help="The system (by name).")
+@_database_option
+def rotate(system_name: str, database_url: str | None) -> None:
+    """Give a system a new API key and print it; the old key stops working at once."""
+    from opengauge.server.domain.secrets import hash_api_key, new_api_key
+    from opengauge.server.storage import Database
+    from opengauge.server.storage.repositories import systems
+
+    settings = _settings(database_url=database_url)
+    key = new_api_key()
+    changed = Database(settings.database_url).run_sync(
+        lambda tx: systems.set_api_key_hash(tx, system_name, hash_api_key(key))
+    )
+    if not changed:
+        raise click.UsageError(f"no system called {system_name!r}")
+    click.echo(key)
+
+
+@main.group()
+def bounces() -> None:
+    """Bounced e-mail addresses (what a mail server reported back)."""
+
+
+@bounces.command(name="add")
+@click.argument("email")
+@click.option("--system", "system_name", required=True, help="The system (by name).")
+@click.option("--type", "kind", default="hard", show_default=True, help="hard or soft.")
+@click.option("--reason", help="The mail server's words, e.g. '550 no such user'.")
+@_database_option
+def add_bounce(
+    email: str, system_name: str, kind: str, reason: str | None, database_url: str | None
+) -> None:
+    """Record that mail to EMAIL bounced; it then gets no invitations."""
+    from opengauge.server.clock import Clock
+    from opengauge.server.storage import Database, Tx
+    from opengauge.server.storage.repositories import lists, systems
+
+    settings = _settings(database_url=database_url)
+
+    def operation(tx: Tx) -> bool | None:
+        found = systems.find_by_name(tx, system_name)
+        if found is None:
+            return None
+        return lists.add_bounce(tx, found[0], email, kind, reason, Clock().timestamp())
+
+    added = Database(settings.database_url).run_sync(operation)
+    if added is None:
+        raise click.UsageError(f"no system called {system_name!r}")
+    click.echo(f"{email}: {'recorded' if added else 'already listed'}")
+
+
 @main.group()
 def seed() -> None:
     """Seed files: declare systems, apps, mappings and more."""

@@ -13,6 +13,7 @@ import msgspec
 import yaml
 
 from opengauge.server.domain import mapping as m
+from opengauge.server.domain import validation as v
 from opengauge.server.storage.repositories.systems import GLOBAL_DIVISION
 
 
@@ -69,6 +70,12 @@ class CampaignSpec(_Spec):
     duplication_days: int | None = None
 
 
+class BounceSpec(_Spec):
+    email: str
+    type: str = "hard"
+    reason: str | None = None
+
+
 class SystemSpec(_Spec):
     name: str
     region: Literal["eu", "us", "au"] = "eu"
@@ -80,6 +87,8 @@ class SystemSpec(_Spec):
     connected_apps: list[AppSpec] = []
     mappings: list[MappingSpec] = []
     campaigns: list[CampaignSpec] = []
+    #: Bounced addresses (the real service learns them from mail delivery).
+    bounces: list[BounceSpec] = []
 
 
 class Seed(_Spec):
@@ -129,6 +138,8 @@ _TEXT_KEYS = frozenset(
         "field",
         "touchpoints",
         "segments",
+        "email",
+        "reason",
         "values",
         "fields",
     }
@@ -218,6 +229,9 @@ def _check(seed: Seed) -> list[str]:
                 mapping.data_type, list(mapping.fields.items()), system.segments
             ):
                 problems.append(f"{where}: {problem}")
+        for j, bounce in enumerate(system.bounces):
+            if v.email()("email", bounce.email, v.Errors()) is None:
+                problems.append(f"{at}.bounces[{j}].email: not an e-mail address")
         for j, campaign in enumerate(system.campaigns):
             where = f"{at}.campaigns[{j}]"
             if campaign.duplication_days is not None and campaign.duplication_days < 0:

@@ -9,7 +9,7 @@ from opengauge.server.domain import mapping as m
 from opengauge.server.domain.secrets import hash_api_key, hash_secret, new_api_key
 from opengauge.server.seed.schemas import Seed, SeedError, SystemSpec
 from opengauge.server.storage import Database, Tx
-from opengauge.server.storage.repositories import apps, mappings, systems
+from opengauge.server.storage.repositories import apps, lists, mappings, systems
 
 
 @dataclass(frozen=True)
@@ -110,4 +110,6 @@ def _apply_system(
             campaign.duplication_days,
             now,
         )
+    for bounce in spec.bounces:
+        lists.add_bounce(tx, system_id, bounce.email, bounce.type, bounce.reason, now)
     return AppliedSystem(spec.name, system_id, existing is None, generated)
