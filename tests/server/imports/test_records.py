@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -509,6 +510,14 @@ def test_revenue_line_rules_and_effect(tenant: Tenant) -> None:
         (tenant.system_id,),
     )
     assert [(float(r[0]), *r[1:]) for r in rows] == [(1200.5, "2024-01-01", "2024-12-31", "ARR")]
+    months = tenant.server.rows(
+        "SELECT month, amount FROM revenue_months WHERE system_id = ? ORDER BY month",
+        (tenant.system_id,),
+    )
+    # ARR over a year: twelve months that add up to the amount to the cent.
+    assert [m[0] for m in months] == [f"2024-{i:02d}-01" for i in range(1, 13)]
+    assert sum(Decimal(str(m[1])) for m in months) == Decimal("1200.50")
+    assert Decimal(str(months[0][1])) == Decimal("100.04")
 
 
 # -- tenant isolation ---------------------------------------------------------------------

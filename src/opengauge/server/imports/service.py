@@ -10,6 +10,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from opengauge.server.domain import campaigns as c
 from opengauge.server.domain import duplication as dup
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain import records as r
+from opengauge.server.domain import revenue as revenue_rules
 from opengauge.server.domain import validation as v
 from opengauge.server.errors import DomainRefusal, MappingNotFound, ValidationFailed
 from opengauge.server.imports.schemas import (
@@ -37,6 +39,7 @@ from opengauge.server.storage.repositories import (
     mappings,
     outbox,
     records,
+    revenue,
     systems,
 )
 from opengauge.server.storage.repositories.accounts import AccountFields
@@ -143,19 +146,39 @@ def _apply(
     elif dt == m.ACTIVITY:
         _put_activity_record(tx, system_id, clean, now)
     elif dt == m.REVENUE:
-        records.add_revenue_line(
-            tx,
-            system_id,
-            clean.ids["account.name"],
-            Decimal(clean.values["revenue.amount"]),
-            clean.values["revenue.start"],
-            clean.get("revenue.end"),
-            clean.values["revenue.type"],
-            clean.get("revenue.description"),
-            now,
-        )
+        _add_revenue_line(tx, system_id, clean, now)
     else:  # pragma: no cover - mappings are validated when stored
         raise AssertionError(f"unknown data type {dt}")
+
+
+def _add_revenue_line(tx: Tx, system_id: int, clean: r.CleanRecord, now: str) -> None:
+    """A revenue line and its monthly amounts, as a revenue file row would give."""
+    end = clean.get("revenue.end")
+    line = revenue_rules.RevenueRow(
+        account=clean.values["account.name"],
+        amount=Decimal(clean.values["revenue.amount"]),
+        start=date.fromisoformat(clean.values["revenue.start"]),
+        end=date.fromisoformat(end) if end else None,
+        kind=clean.values["revenue.type"],
+        description=clean.get("revenue.description"),
+    )
+    revenue.add_lines(
+        tx,
+        system_id,
+        None,
+        [
+            revenue.NewLine(
+                account_id=clean.ids["account.name"],
+                amount=Decimal(line.amount),
+                start=line.start,
+                end=line.end,
+                kind=line.kind,
+                description=line.description,
+                months=revenue_rules.expand(line),
+            )
+        ],
+        now,
+    )
 
 
 def _upsert_account(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 
 from opengauge.server.storage.database import Tx
 
@@ -98,27 +97,6 @@ def put_activity(tx: Tx, system_id: int, reference: str, fields: ActivityFields,
         ),
     )
     return True
-
-
-# -- revenue ------------------------------------------------------------------------------
-
-
-def add_revenue_line(
-    tx: Tx,
-    system_id: int,
-    account_id: int,
-    amount: Decimal,
-    start: str,
-    end: str | None,
-    kind: str,
-    description: str | None,
-    now: str,
-) -> None:
-    tx.write(
-        'INSERT INTO revenue_lines (system_id, account_id, amount, start, "end", type,'
-        " description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (system_id, account_id, str(amount), start, end, kind, description, now),
-    )
 
 
 # -- survey records -----------------------------------------------------------------------
