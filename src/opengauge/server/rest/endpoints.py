@@ -1,4 +1,5 @@
-"""Routes of the REST v7 export: ``GET /v7/rest/sync/responses`` and ``/non-responses``."""
+"""Routes of the REST v7 export (``GET /v7/rest/sync/responses`` and ``/non-responses``)
+and of the v6 contact anonymization (``rest/anonymize.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from opengauge.server.http.bodies import parse_form
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.responses import json_response
 from opengauge.server.http.state import State
-from opengauge.server.rest import service
+from opengauge.server.rest import anonymize, service
 from opengauge.server.rest.service import Stream
 
 
@@ -34,15 +35,18 @@ async def non_responses(request: Request) -> Response:
     return await _export(request, service.NON_RESPONSES)
 
 
-#: Each path is also served with a trailing slash, like the import paths.
+#: Each export path is also served with a trailing slash, like the import paths.
 ROUTES: list[BaseRoute] = [
-    route
-    for path, endpoint in (
-        ("/v7/rest/sync/responses", responses),
-        ("/v7/rest/sync/non-responses", non_responses),
-    )
-    for route in (
-        Route(path, endpoint, methods=["GET"]),
-        Route(path + "/", endpoint, methods=["GET"]),
-    )
+    *(
+        route
+        for path, endpoint in (
+            ("/v7/rest/sync/responses", responses),
+            ("/v7/rest/sync/non-responses", non_responses),
+        )
+        for route in (
+            Route(path, endpoint, methods=["GET"]),
+            Route(path + "/", endpoint, methods=["GET"]),
+        )
+    ),
+    Route(anonymize.PATH, anonymize.anonymize, methods=["POST"]),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opengauge.server.v4_1.anonymize.service import preview, run
 from opengauge.server.v4_1.call import Module
 
-MODULES: dict[str, Module] = {}
+MODULES: dict[str, Module] = {"anonymize": Module({"GET": preview, "POST": run})}
