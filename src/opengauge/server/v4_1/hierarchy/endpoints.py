@@ -3,5 +3,15 @@
 from __future__ import annotations
 
 from opengauge.server.v4_1.call import Module
+from opengauge.server.v4_1.hierarchy import service
 
-MODULES: dict[str, Module] = {}
+MODULES: dict[str, Module] = {
+    "hierarchy": Module(
+        {
+            "GET": service.list_divisions,
+            "POST": service.add_division,
+            "PUT": service.update_division,
+            "DELETE": service.delete_division,
+        }
+    ),
+}
