@@ -413,3 +413,33 @@ def test_two_server_processes_still_create_one_record(
             check=True,
         )
         assert shown.stdout.strip().endswith("(1 row)")
+
+
+def test_a_parent_account_loop_is_a_field_error_before_campaigns(server: RunningServer) -> None:
+    tenant = create_tenant(
+        server,
+        f"loop-{uuid.uuid4().hex[:8]}",
+        campaigns=[{"name": "support", "filters": [SUPPORT]}],
+        mappings=[
+            {
+                "reference": "pl",
+                "name": "PL",
+                "data_type": "Multi-Object",
+                "fields": {
+                    "Email": "contact.email",
+                    "Account Name": "account.name",
+                    "Parent": "account.parent",
+                    "Touchpoint": "survey.touchpoint",
+                },
+            }
+        ],
+    )
+    with tenant.client() as http:
+        response = _link(
+            http, {"Email": "a@example.com", "Account Name": "X", "Parent": "X"}, mapping="pl"
+        )
+    assert response.status_code == 422
+    assert response.content == _compact(
+        '{"message": "The selected Parent is invalid.",'
+        ' "errors": {"Parent": ["The selected Parent is invalid."]}}'
+    )

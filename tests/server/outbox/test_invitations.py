@@ -116,3 +116,21 @@ def test_external_responses_and_personal_links_queue_nothing(server: RunningServ
         )
     assert _outbox(tenant) == []
     assert tenant.count("survey_records") == 2
+
+
+def test_invitations_that_are_not_sent_have_no_survey_link(server: RunningServer) -> None:
+    tenant = create_tenant(
+        server,
+        f"nolink-{uuid.uuid4().hex[:8]}",
+        duplication_rule={"enabled": True, "days": 90, "fields": []},
+    )
+    with tenant.client() as http:
+        put_record(http, "survey", {"Email": "l@example.com"})
+        put_record(http, "survey", {"Email": "l@example.com"})
+        put_record(http, MULTI_MAPPING, {"Phone": "+31 6 1111 2222"})
+    rows = server.rows(
+        "SELECT status, link_code IS NOT NULL, form_token IS NOT NULL FROM survey_records"
+        " WHERE system_id = ? ORDER BY id",
+        (tenant.system_id,),
+    )
+    assert rows == [("QUEUED", True, True), ("DUPLICATE", False, False), ("NO_EMAIL", False, False)]

@@ -149,3 +149,48 @@ def test_smtp_urls(url: str, expected: SmtpTarget) -> None:
 def test_bad_smtp_url() -> None:
     with pytest.raises(ValueError, match="smtp_url must look like"):
         SmtpTarget.from_url("http://mail")
+
+
+def test_one_bad_entry_does_not_stop_the_others(
+    server: RunningServer, tenant: Tenant, smtp: tuple[Inbox, str]
+) -> None:
+    inbox, url = smtp
+    with tenant.client() as http:
+        put_record(http, "survey", {"Email": "first@example.com"})
+        put_record(http, "survey", {"Email": "second@example.com"})
+    # An entry whose e-mail can't even be built (a raw line break in the address).
+    server.db.run_sync(
+        lambda tx: tx.write(
+            "UPDATE outbox SET recipient = ? WHERE system_id = ? AND recipient = ?",
+            ("first@example.com\r\nBcc: x@example.com", tenant.system_id, "first@example.com"),
+        )
+    )
+    _send_due(server, _sender(server, url))
+    rows = dict(
+        server.rows("SELECT recipient, status FROM outbox WHERE system_id = ?", (tenant.system_id,))
+    )
+    assert rows["second@example.com"] == "SENT"
+    assert rows["first@example.com\r\nBcc: x@example.com"] == "QUEUED"  # retried later
+    assert [m["To"] for m in inbox.messages if "first" in str(m["To"])] == []
+
+
+def test_an_address_unsubscribed_after_queueing_is_not_sent(
+    server: RunningServer, tenant: Tenant, smtp: tuple[Inbox, str]
+) -> None:
+    inbox, url = smtp
+    with tenant.client() as http:
+        put_record(http, "survey", {"Email": "changed-mind@example.com"})
+    server.db.run_sync(
+        lambda tx: tx.write(
+            "INSERT INTO unsubscribes (system_id, email, added_by, created_at)"
+            " VALUES (?, 'changed-mind@example.com', 'api_key', '2024-01-01 00:00:00')",
+            (tenant.system_id,),
+        )
+    )
+    _send_due(server, _sender(server, url))
+    ((status, error),) = server.rows(
+        "SELECT status, last_error FROM outbox WHERE system_id = ?", (tenant.system_id,)
+    )
+    assert status == "FAILED"
+    assert error == "not sent: the address is on the unsubscribe list"
+    assert [m for m in inbox.messages if m["To"] == "changed-mind@example.com"] == []

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.server.rest.helpers import NON_RESPONSES, RESPONSES, Params, flat, follow, get_page
-from tests.support import RunningServer, create_tenant, put_record
+from tests.support import RunningServer, Tenant, create_tenant, put_record
 
 Dated = tuple[list[int], int, httpx.Client]
 
@@ -144,3 +144,13 @@ def test_field_without_bounds_filters_nothing(dated: Dated) -> None:
     ids, _, http = dated
     assert flat(follow(http, RESPONSES)[0]) == ids
     assert _ids(http, RESPONSES, _period("date_order", None, None)) == ids
+
+
+def test_a_period_at_the_end_of_the_calendar_is_empty_not_an_error(tenant: Tenant) -> None:
+    with tenant.client() as http:
+        response = http.get(
+            "/v7/rest/sync/responses",
+            params={"period[field]": "date_order", "period[start]": "9999-12-31 10:00:00"},
+        )
+    assert response.status_code == 200
+    assert response.json()["data"] == []

@@ -368,3 +368,9 @@ def test_an_api_key_of_another_existing_system_is_refused(server: RunningServer)
             ),
         )
     assert _counts(server) == before
+
+
+def test_names_with_line_breaks_are_refused() -> None:
+    with pytest.raises(SeedError) as raised:
+        validate_seed({"systems": [{"name": "acme\nBcc: x@example.com"}]})
+    assert raised.value.problems == ["systems[0].name: no line breaks or control characters"]

@@ -212,3 +212,12 @@ def test_other_methods_are_not_allowed(http: httpx.Client, survey: Survey) -> No
     response = http.put(survey.path)
     assert response.status_code == 405
     assert set(response.headers["allow"].split(", ")) >= {"GET", "POST"}
+
+
+@pytest.mark.parametrize("path", ["/r/abc%00", "/r/%00abc", "/r/a.b", "/r/" + "a" * 65])
+def test_codes_we_could_not_have_made_are_404_pages(server: RunningServer, path: str) -> None:
+    with server.client() as http:
+        page = http.get(path)
+        posted = http.post(path, data={"score": "9", "form_token": "x"})
+    assert page.status_code == posted.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")

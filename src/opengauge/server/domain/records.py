@@ -63,6 +63,9 @@ class Lookups(Protocol):
     def division(self, name: str) -> int | None: ...
     def account(self, name: str) -> int | None: ...
     def contact(self, email: str | None, phone: str | None) -> int | None: ...
+    def parent_loop(self, account: str, parent: str) -> bool:
+        """Whether making ``parent`` the parent of ``account`` would close a loop."""
+        ...
 
 
 @dataclass
@@ -143,6 +146,16 @@ def validate_record(
             found = lookups.division(cleaned)
         elif target == "account.name" and dt in (m.ACCOUNT_ALIAS, m.REVENUE):
             found = lookups.account(cleaned)
+        elif target == "account.parent":
+            # Parent accounts form a tree: an account can't be its own (grand)parent.
+            account = v.normalize(record.get(mapping.heading_for("account.name") or ""))
+            if isinstance(account, str) and (
+                account == cleaned or lookups.parent_loop(account, cleaned)
+            ):
+                errors.add(heading, v.SELECTED_INVALID)
+            else:
+                clean.values[target] = cleaned
+            continue
         elif dt == m.ACTIVITY and target in ("contact.email", "contact.phone"):
             # An activity's contact must exist; it is found by e-mail, else by phone.
             if target == "contact.phone" and _given(mapping, record, "contact.email"):

@@ -104,6 +104,9 @@ class _TxLookups:
     def contact(self, email: str | None, phone: str | None) -> int | None:
         return contacts.find_id(self.tx, self.system_id, contacts.contact_key(email, phone))
 
+    def parent_loop(self, account: str, parent: str) -> bool:
+        return _makes_parent_loop(self.tx, self.system_id, account, parent)
+
 
 def put_record(
     params: dict[str, Any], claims: Claims, context: Context
@@ -188,10 +191,8 @@ def _upsert_account(
     if name is None:
         return None
     parent = clean.get("account.parent")
-    parent_id = None
-    if parent is not None:
-        _refuse_parent_loop(tx, system_id, name, parent, mapping.heading_for("account.parent"))
-        parent_id = accounts.ensure(tx, system_id, parent, now)
+    # A parent that would close a loop was refused by the field rules already.
+    parent_id = accounts.ensure(tx, system_id, parent, now) if parent is not None else None
     return accounts.upsert(
         tx,
         system_id,
@@ -206,17 +207,15 @@ def _upsert_account(
     )
 
 
-def _refuse_parent_loop(
-    tx: Tx, system_id: int, name: str, parent: str, attribute: str | None
-) -> None:
+def _makes_parent_loop(tx: Tx, system_id: int, name: str, parent: str) -> bool:
     """Parent accounts form a tree: an account can't be its own (grand)parent."""
+    if parent == name:
+        return True
     own_id = accounts.find_id(tx, system_id, name)
     parent_id = accounts.find_id(tx, system_id, parent)
-    if parent == name or (
+    return (
         own_id is not None and parent_id is not None and own_id in accounts.ancestors(tx, parent_id)
-    ):
-        attribute = attribute or "parent"
-        raise ValidationFailed({attribute: [v.SELECTED_INVALID.format(a=attribute)]})
+    )
 
 
 def _upsert_contact(
@@ -349,6 +348,7 @@ def _invite_by_email(
         mapping,
         clean,
         now,
+        with_link=status == STATUS_QUEUED,
         delivery_vector=VECTOR_EMAIL,
         status=status,
         date_sent=now if status == STATUS_QUEUED else None,
@@ -366,15 +366,18 @@ def _add_invitation(
     mapping: m.Mapping,
     clean: r.CleanRecord,
     now: str,
+    *,
+    with_link: bool = True,
     **values: Any,
 ) -> tuple[int, str]:
-    """Upsert the contact and add an unanswered survey record with its own link.
+    """Upsert the contact and add an unanswered survey record, with its own link unless
+    ``with_link`` is false (an invitation that is not sent can't be answered).
 
-    Returns the record's id and link code; ``values`` are the delivery vector, status,
-    campaign and send date.
+    Returns the record's id and link code (empty without a link); ``values`` are the delivery
+    vector, status, campaign and send date.
     """
     contact_id = _upsert_contact(tx, system_id, mapping, clean, now)
-    code = new_link_code()
+    code = new_link_code() if with_link else ""
     record_id = records.add_survey_record(
         tx,
         system_id,
@@ -386,8 +389,8 @@ def _add_invitation(
             nps=None,
             comment=None,
             date_response=None,
-            link_code=code,
-            form_token=new_form_token(),
+            link_code=code or None,
+            form_token=new_form_token() if code else None,
             **values,
         ),
         now,
@@ -510,7 +513,8 @@ def put_account(params: dict[str, Any], claims: Claims, context: Context) -> Cal
         system_id = claims.system_id
         parent_id = None
         if request.parent is not None:
-            _refuse_parent_loop(tx, system_id, request.reference, request.parent, "parent")
+            if _makes_parent_loop(tx, system_id, request.reference, request.parent):
+                raise ValidationFailed({"parent": [v.SELECTED_INVALID.format(a="parent")]})
             parent_id = accounts.ensure(tx, system_id, request.parent, now)
         _, created = accounts.put(
             tx,

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from opengauge.server.clock import Clock
 from opengauge.server.storage import Database, Tx
-from opengauge.server.storage.repositories import outbox
+from opengauge.server.storage.repositories import lists, outbox
 from opengauge.server.storage.repositories.outbox import OutboxEntry
 
 log = logging.getLogger("opengauge.outbox")
@@ -68,7 +68,7 @@ def compose(entry: OutboxEntry, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = entry.recipient
-    message["Subject"] = entry.subject
+    message["Subject"] = " ".join(entry.subject.split())  # no line breaks in a header
     message["Message-ID"] = make_msgid(domain="opengauge.invalid")
     message.set_content(
         "Hello,\n\n"
@@ -133,33 +133,67 @@ class OutboxSender:
             await asyncio.sleep(self._poll)
 
     async def send_due(self) -> int:
-        """Send everything that is due now; returns how many were sent."""
-        now = self._clock.timestamp()
-        lease = _later(now, LEASE_SECONDS)
-        claimed = await self._db.run(lambda tx: outbox.claim_due(tx, now, lease, BATCH))
+        """Send everything that is due now; returns how many were sent.
+
+        Entries are claimed one at a time, so a claim (a lease of ``LEASE_SECONDS``) never
+        has to outlive more than one send (at most the SMTP timeout): another process can't
+        take an entry over while we are still sending it.
+        """
         sent = 0
-        for entry in claimed:
-            try:
-                await asyncio.to_thread(deliver, self._target, compose(entry, self._sender))
-            except (OSError, smtplib.SMTPException) as exc:
-                attempts = entry.attempts + 1
-                retry_at = (
-                    _later(self._clock.timestamp(), RETRY_DELAYS[attempts - 1])
-                    if attempts <= len(RETRY_DELAYS)
-                    else None
-                )
-                log.warning(
-                    "invitation %s to %s failed (attempt %s): %s",
-                    entry.id,
-                    entry.recipient,
-                    attempts,
-                    exc,
-                )
-                await self._db.run(_failed(entry.id, f"{type(exc).__name__}: {exc}", retry_at))
-                continue
-            await self._db.run(_sent(entry.id, self._clock.timestamp()))
-            sent += 1
+        for _ in range(BATCH):
+            claimed = await self._db.run(_claim_one(self._clock.timestamp()))
+            if not claimed:
+                break
+            (entry,) = claimed
+            if await self._send_one(entry):
+                sent += 1
         return sent
+
+    async def _send_one(self, entry: OutboxEntry) -> bool:
+        suppressed = await self._db.run(_suppressed(entry))
+        if suppressed:
+            # Unsubscribed or bounced after the invitation was queued: don't send it.
+            await self._db.run(_failed(entry.id, suppressed, None))
+            return False
+        try:
+            message = compose(entry, self._sender)
+            await asyncio.to_thread(deliver, self._target, message)
+        except Exception as exc:  # any failure of one entry is that entry's, retried
+            attempts = entry.attempts + 1
+            retry_at = (
+                _later(self._clock.timestamp(), RETRY_DELAYS[attempts - 1])
+                if attempts <= len(RETRY_DELAYS)
+                else None
+            )
+            log.warning(
+                "invitation %s to %s failed (attempt %s): %s",
+                entry.id,
+                entry.recipient,
+                attempts,
+                exc,
+            )
+            await self._db.run(_failed(entry.id, f"{type(exc).__name__}: {exc}", retry_at))
+            return False
+        await self._db.run(_sent(entry.id, self._clock.timestamp()))
+        return True
+
+
+def _claim_one(now: str) -> Callable[[Tx], list[OutboxEntry]]:
+    def operation(tx: Tx) -> list[OutboxEntry]:
+        return outbox.claim_due(tx, now, _later(now, LEASE_SECONDS), 1)
+
+    return operation
+
+
+def _suppressed(entry: OutboxEntry) -> Callable[[Tx], str | None]:
+    def operation(tx: Tx) -> str | None:
+        if lists.is_unsubscribed(tx, entry.system_id, entry.recipient):
+            return "not sent: the address is on the unsubscribe list"
+        if lists.is_bounced(tx, entry.system_id, entry.recipient):
+            return "not sent: the address is on the bounce list"
+        return None
+
+    return operation
 
 
 def _sent(entry_id: int, at: str) -> Callable[[Tx], None]:

@@ -257,9 +257,16 @@ def _too_long(system: SystemSpec, at: str) -> list[str]:
         ]
     named += [(f"{at}.mappings[{j}].name", mp.name, 128) for j, mp in enumerate(system.mappings)]
     named += [(f"{at}.campaigns[{j}].name", c.name, 128) for j, c in enumerate(system.campaigns)]
-    return [
+    problems = [
         f"{path}: at most {limit} characters" for path, text, limit in named if len(text) > limit
     ]
+    # Names end up in e-mail headers and pages; control characters have no place there.
+    problems += [
+        f"{path}: no line breaks or control characters"
+        for path, text, _ in named
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+    ]
+    return problems
 
 
 def _is_survey_field(target: str, segments: list[str]) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 MAX_COMMENT = 4000
 #: Link codes are at most 32 characters (``survey_records.link_code``); longer is never a match.
 MAX_CODE = 64
+#: What a link code can look like (URL-safe base64); anything else is not found.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SCORES = frozenset(str(n) for n in range(11))
 
 SCORE_REQUIRED = "Please choose a score from 0 to 10."

@@ -13,7 +13,7 @@ from opengauge.server.clock import Clock
 from opengauge.server.storage import Database, Tx
 from opengauge.server.storage.repositories import lists, surveys
 from opengauge.server.survey.errors import FormRefused, InvalidAnswer, SurveyNotFound
-from opengauge.server.survey.schemas import MAX_CODE, Answer, Provenance, SurveyPage
+from opengauge.server.survey.schemas import CODE_PATTERN, Answer, Provenance, SurveyPage
 
 #: ``unsubscribes.added_by`` for addresses added through the link on a survey page.
 UNSUBSCRIBED_BY = "survey"
@@ -86,7 +86,8 @@ def refuse_cross_site(provenance: Provenance) -> None:
 
 
 def _find(tx: Tx, code: str) -> surveys.SurveyLink:
-    link = surveys.find_by_link_code(tx, code) if len(code) <= MAX_CODE else None
+    # Only codes we could have made reach the database (PostgreSQL refuses NUL characters).
+    link = surveys.find_by_link_code(tx, code) if CODE_PATTERN.fullmatch(code) else None
     if link is None:
         raise SurveyNotFound()
     return link

@@ -123,6 +123,9 @@ def _first_date_at_or_after(moment: str) -> str:
     day = moment[:10]
     if moment[10:] in ("", _MIDNIGHT):
         return day
+    if day == date.max.isoformat():
+        # Later than the last day of the calendar: a bound no stored date reaches.
+        return "9999-12-32"
     return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
 
 

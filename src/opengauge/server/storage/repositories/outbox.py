@@ -87,8 +87,8 @@ def claim_due(tx: Tx, now: str, lease_until: str, limit: int) -> list[OutboxEntr
 def mark_sent(tx: Tx, entry_id: int, now: str) -> None:
     tx.write(
         "UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL,"
-        " next_attempt_at = NULL WHERE id = ?",
-        (SENT, now, entry_id),
+        " next_attempt_at = NULL WHERE id = ? AND status = ?",
+        (SENT, now, entry_id, SENDING),
     )
     tx.write(
         "UPDATE survey_records SET status = 'SENT', date_sent = ? WHERE id ="
