@@ -146,3 +146,55 @@ def test_systems_never_see_each_other(server: RunningServer) -> None:
     call(a, "POST", "lists/unsubscribe", data={"email": "only-a@example.com"})
     assert call(b, "GET", "lists/unsubscribe").json() == {"Data": []}
     assert len(call(a, "GET", "lists/unsubscribe").json()["Data"]) == 1
+
+
+@pytest.mark.parametrize("start", ["\u00b2", "9" * 5000, "99999999999999999999999", "1.5", "-3"])
+def test_odd_numbers_are_invalid_arguments_not_500s(tenant: Tenant, start: str) -> None:
+    for module in ("lists/unsubscribe", "lists/bounce", "file/company-revenue"):
+        response = call(tenant, "GET", module, params={"start": start})
+        assert response.status_code == 400
+        assert response.json() == {
+            "Error": {"Message": "Invalid arguments supplied", "Code": 300001}
+        }
+
+
+def test_a_part_with_an_unknown_charset_is_read_as_utf8(tenant: Tenant) -> None:
+    body = (
+        b'--XX\r\nContent-Disposition: form-data; name="email"\r\n'
+        b"Content-Type: text/plain; charset=bogus\r\n\r\nmp@example.com\r\n--XX--\r\n"
+    )
+    response = call(
+        tenant,
+        "POST",
+        "lists/unsubscribe",
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=XX"},
+    )
+    assert response.status_code == 200
+
+
+def test_xml_never_carries_characters_xml_forbids(tenant: Tenant) -> None:
+    from xml.dom import minidom
+
+    call(tenant, "POST", "hierarchy", data={"division": "Bad\x01Name"})
+    body = call(tenant, "GET", "hierarchy", fmt="xml").content
+    minidom.parseString(body)  # noqa: S318 - our own output: it must be well-formed
+    assert b"BadName" in body
+
+
+def test_too_large_and_unknown_methods_keep_the_41_envelope(tenant: Tenant) -> None:
+    big = b"email=" + b"a" * (2 * 1024 * 1024)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    as_json = call(tenant, "POST", "lists/unsubscribe", content=big, headers=form)
+    as_xml = call(tenant, "POST", "lists/unsubscribe", fmt="xml", content=big, headers=form)
+    options = call(tenant, "OPTIONS", "hierarchy", fmt="xml")
+    head = call(tenant, "HEAD", "hierarchy")
+    assert as_json.status_code == as_xml.status_code == 413
+    assert as_json.json() == {"Error": {"Message": "Payload too large.", "Code": 300001}}
+    assert as_xml.content.endswith(
+        b"<Error><Message>Payload too large.</Message><Code>300001</Code></Error>"
+    )
+    assert options.status_code == head.status_code == 405
+    assert options.content.endswith(
+        b"<Error><Message>Method does not exist</Message><Code>300003</Code></Error>"
+    )

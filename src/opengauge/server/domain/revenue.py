@@ -98,7 +98,7 @@ def _amount(text: str, problems: list[str]) -> int | None:
         problems.append("Amount is required.")
         return None
     digits = text.removeprefix("-")
-    if not digits.isascii() or not digits.isdigit():
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
         problems.append(
             f"Amount '{text}' is not a whole number (no thousands separators, no decimals)."
         )

@@ -65,7 +65,10 @@ def parse_multipart_with_files(
         if filename is not None:
             files[name] = (filename, payload)
             continue
-        text = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+        try:
+            text = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+        except LookupError:  # a charset nobody knows
+            text = payload.decode("utf-8", errors="replace")
         _assign(fields, name, text.replace("\x00", ""))
     return fields, files
 

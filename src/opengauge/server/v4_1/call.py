@@ -65,7 +65,8 @@ class Call:
         raw = self.text(name)
         if raw is None:
             return default
-        if not raw.isdigit():
+        # ASCII digits only ("²".isdigit() is true), and small enough for any database.
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
             raise V41Error(ErrorCode.INVALID_ARGUMENTS)
         return int(raw)
 

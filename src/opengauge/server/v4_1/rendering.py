@@ -16,6 +16,8 @@ import msgspec
 JSON_TYPE = "application/json"
 XML_TYPE = "application/xml; charset=utf-8"
 _NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
+#: Characters XML 1.0 does not allow at all; they are dropped from text.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def render(envelope: dict[str, Any], xml: bool) -> tuple[bytes, str]:
@@ -44,4 +46,4 @@ def _element(parts: list[str], name: str, value: Any) -> None:
         parts.append(f"<{tag}/>")
     else:
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        parts.append(f"<{tag}>{escape(text)}</{tag}>")
+        parts.append(f"<{tag}>{escape(_NOT_XML.sub('', text))}</{tag}>")

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from opengauge.server.auth.tokens import Claims
 from opengauge.server.domain.secrets import hash_api_key
-from opengauge.server.errors import ApiError, MalformedJson
+from opengauge.server.errors import ApiError, MalformedJson, PayloadTooLarge
 from opengauge.server.http.bodies import parse_body, parse_form, parse_multipart_with_files
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.responses import error_response, limited_body
@@ -88,8 +88,10 @@ async def dispatch(request: Request) -> Response:
         return _reply(V41Error(ErrorCode.METHOD_DOES_NOT_EXIST).body(), 405, xml)
     try:
         body = await limited_body(request, module.max_body_bytes or state.settings.max_body_bytes)
-    except ApiError as error:
-        return error_response(error)
+    except PayloadTooLarge as error:
+        # The table has no code for this; the envelope stays the 4.1 one.
+        envelope = {"Error": {"Message": error.message, "Code": int(ErrorCode.INVALID_ARGUMENTS)}}
+        return _reply(envelope, error.status, xml)
     content_type = request.headers.get("content-type", "")
     files: dict[str, UploadedFile] = {}
     params: dict[str, Any] = parse_form(request.url.query)
@@ -121,5 +123,10 @@ async def dispatch(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/v4.1/{path:path}", dispatch, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+    # Every method reaches dispatch, so a module without it answers 300003, not the generic 405.
+    Route(
+        "/v4.1/{path:path}",
+        dispatch,
+        methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
+    ),
 ]

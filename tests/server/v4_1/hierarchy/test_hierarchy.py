@@ -19,6 +19,7 @@ from tests.support import RunningServer, Tenant
 
 XML = b'<?xml version="1.0" encoding="utf-8"?>\n'
 INVALID = error(300001, "Invalid arguments supplied")
+TOO_MANY = error(300000, "Too many params supplied")
 NO_PARENT = error(400900, "Parent doesn\u2019t exist")
 NO_DIVISION = error(400901, "Division doesn\u2019t exist")
 UPDATED = {"Data": {"message": "Division has been updated successfully"}}
@@ -260,7 +261,7 @@ def test_put_refusals(tree: Tenant) -> None:
             ({"division_to_update": "X"}, required),
             ({"parent": "Global"}, required),
             ({"division": "Amsterdam"}, INVALID),
-            ({"division": "Amsterdam", "division_to_update": "X", "parent": "Global"}, INVALID),
+            ({"division": "Amsterdam", "division_to_update": "X", "parent": "Global"}, TOO_MANY),
             ({"division": "Nowhere", "division_to_update": "X"}, NO_DIVISION),
             ({"division": "Nowhere", "parent": "Global"}, NO_DIVISION),
             (

@@ -25,7 +25,7 @@ def _subject(call: Call, *, by_id: bool) -> Subject:
         raise V41Error(ErrorCode.ANONYMIZE_ID_REQUIRED)
     record_id = None
     if raw_id is not None:
-        if not (raw_id.isascii() and raw_id.isdigit()):
+        if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18):
             raise V41Error(ErrorCode.INVALID_ARGUMENTS)
         record_id = int(raw_id)
     return Subject(email=email, phone=phone, record_id=record_id)

@@ -44,7 +44,9 @@ def update_division(tx: Tx, principal: Principal, call: Call) -> dict[str, str]:
     name = call.required("division")
     new_name = call.text("division_to_update")
     parent_name = call.text("parent")
-    if (new_name is None) == (parent_name is None):
+    if new_name is not None and parent_name is not None:
+        raise V41Error(ErrorCode.TOO_MANY_PARAMS)  # "only one extra parameter"
+    if new_name is None and parent_name is None:
         raise V41Error(ErrorCode.INVALID_ARGUMENTS)
     hierarchy.lock(tx, principal.system_id)
     tree = Tree(hierarchy.divisions(tx, principal.system_id))

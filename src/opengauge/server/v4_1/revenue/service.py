@@ -101,7 +101,7 @@ def list_uploads(tx: Tx, principal: Principal, call: Call) -> list[dict[str, Any
     start, limit = call.page(*LIST_PAGE)
     window = call.date_range()
     raw_id = call.text("id")
-    if raw_id is not None and not (raw_id.isascii() and raw_id.isdigit()):
+    if raw_id is not None and not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18):
         raise V41Error(ErrorCode.INVALID_ARGUMENTS)
     upload_id = None if raw_id is None else int(raw_id)
     if upload_id is not None and upload_id > _ID_MAX:
