@@ -78,3 +78,13 @@ def test_families_do_not_import_each_other_except_auth() -> None:
                     assert not any(
                         n.startswith(f"opengauge.server.{other}") for n in _imports(path)
                     ), f"{path} imports the {other} family"
+
+
+def test_the_sdk_imports_nothing_but_httpx_and_itself() -> None:
+    for path in _modules("client"):
+        outside = [
+            n
+            for n in _imports(path)
+            if n.startswith("opengauge") and not n.startswith("opengauge.client")
+        ]
+        assert outside == [], f"{path.name} imports {outside}"

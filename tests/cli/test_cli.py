@@ -201,3 +201,19 @@ def _post_json(url: str, body: bytes) -> dict[str, str]:
     with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as answer:
         result: dict[str, str] = json.load(answer)
         return result
+
+
+def test_readme_sdk_snippet_runs_against_the_demo(serve: ServerProcesses, tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("## The Python SDK", 1)[1].split("```python\n", 1)[1].split("```")[0]
+    served = serve("--demo")
+    script = snippet.replace("http://localhost:8080", served.base_url)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['Global', 'Europe', 'Netherlands']"
