@@ -270,24 +270,21 @@ def _account_id(tx: Tx, system_id: int, clean: r.CleanRecord) -> int | None:
 def _create_external_response(
     tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, now: str
 ) -> int:
-    """A record that is already answered: no invitation, no duplication rule."""
-    contact_id = _upsert_contact(tx, system_id, mapping, clean, now)
-    return records.add_survey_record(
+    """A record that is already answered: no invitation, no duplication rule, no link."""
+    record_id, _ = _add_survey_record(
         tx,
         system_id,
-        _survey_fields(
-            mapping,
-            clean,
-            contact_id,
-            _account_id(tx, system_id, clean),
-            delivery_vector=VECTOR_EMAIL,
-            status=STATUS_RESPONDED,
-            nps=clean.get("survey.nps"),
-            comment=clean.get("survey.comment"),
-            date_response=clean.get("survey.date_response") or now,
-        ),
+        mapping,
+        clean,
         now,
+        with_link=False,
+        delivery_vector=VECTOR_EMAIL,
+        status=STATUS_RESPONDED,
+        nps=clean.get("survey.nps"),
+        comment=clean.get("survey.comment"),
+        date_response=clean.get("survey.date_response") or now,
     )
+    return record_id
 
 
 def _invitation_values(clean: r.CleanRecord) -> dict[str, object]:
@@ -342,7 +339,7 @@ def _invite_by_email(
         status = STATUS_NO_EMAIL
     else:
         status = STATUS_QUEUED
-    record_id, code = _add_invitation(
+    record_id, code = _add_survey_record(
         tx,
         system_id,
         mapping,
@@ -360,7 +357,7 @@ def _invite_by_email(
     return record_id
 
 
-def _add_invitation(
+def _add_survey_record(
     tx: Tx,
     system_id: int,
     mapping: m.Mapping,
@@ -370,11 +367,11 @@ def _add_invitation(
     with_link: bool = True,
     **values: Any,
 ) -> tuple[int, str]:
-    """Upsert the contact and add an unanswered survey record, with its own link unless
-    ``with_link`` is false (an invitation that is not sent can't be answered).
+    """Upsert the contact and add a survey record, with its own link unless ``with_link`` is
+    false (an invitation that is not sent can't be answered, a response needs none).
 
     Returns the record's id and link code (empty without a link); ``values`` are the delivery
-    vector, status, campaign and send date.
+    vector, status, campaign, send date and, for a response, its answer.
     """
     contact_id = _upsert_contact(tx, system_id, mapping, clean, now)
     code = new_link_code() if with_link else ""
@@ -386,12 +383,9 @@ def _add_invitation(
             clean,
             contact_id,
             _account_id(tx, system_id, clean),
-            nps=None,
-            comment=None,
-            date_response=None,
             link_code=code or None,
             form_token=new_form_token() if code else None,
-            **values,
+            **{"nps": None, "comment": None, "date_response": None, **values},
         ),
         now,
     )
@@ -440,7 +434,7 @@ def put_personal_link(
             since = dup.window_start(now, campaign.duplication_days)
             if records.recent_invitations(tx, system_id, earlier_contact, since, campaign.id):
                 raise DomainRefusal(CAMPAIGN_DUPLICATE)
-        record_id, code = _add_invitation(
+        record_id, code = _add_survey_record(
             tx,
             system_id,
             mapping,
