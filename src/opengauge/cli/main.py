@@ -234,3 +234,9 @@ def configure_logging(level: str) -> None:
     # Alembic narrates every migration context; our own line says when we migrate.
     if level.lower() != "debug":
         logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+from opengauge.cli.transfer import export, import_  # noqa: E402
+
+main.add_command(import_)
+main.add_command(export)

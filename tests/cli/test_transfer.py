@@ -1,0 +1,186 @@
+"""``opengauge import`` and ``opengauge export``, run as real processes against the server."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+from opengauge.client import Client
+from tests.support import (
+    ACCOUNT_MAPPING,
+    MULTI_MAPPING,
+    OPENGAUGE,
+    RunningServer,
+    Tenant,
+    clean_env,
+    create_tenant,
+)
+
+HEADER = ["Account Name", "Account Number"]
+
+
+def _env(tenant: Tenant) -> dict[str, str]:
+    env = clean_env()
+    env["OPENGAUGE_CLIENT_ID"] = tenant.client_id
+    env["OPENGAUGE_CLIENT_SECRET"] = tenant.client_secret
+    return env
+
+
+def _command(tenant: Tenant, *args: str) -> list[str]:
+    return [*OPENGAUGE, *args, "--base-url", tenant.server.base_url]
+
+
+def _run(tenant: Tenant, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _command(tenant, *args),
+        env=_env(tenant),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _write(path: Path, rows: list[list[str]], delimiter: str = ",", bom: bool = False) -> Path:
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows([HEADER, *rows])
+    return path
+
+
+def _names(tenant: Tenant) -> list[str]:
+    rows = tenant.server.rows("SELECT name FROM accounts WHERE system_id = ?", (tenant.system_id,))
+    return sorted(str(r[0]) for r in rows)
+
+
+def test_bad_rows_are_reported_and_the_rest_imported(tenant: Tenant, tmp_path: Path) -> None:
+    bad = {5 + 270 * i for i in range(37)}
+    rows = [[("x" * 129 if n in bad else "Account") + f" {n:05d}", str(n)] for n in range(10_000)]
+    source = _write(tmp_path / "accounts.csv", rows)
+    refused_path = tmp_path / "refused.csv"
+    result = _run(
+        tenant,
+        "import",
+        "records",
+        str(source),
+        "--configuration",
+        ACCOUNT_MAPPING,
+        "--errors",
+        str(refused_path),
+    )
+    assert result.returncode == 1, result.stderr
+    assert "9,963 imported, 37 refused" in result.stdout
+    assert tenant.count("accounts") == 9_963
+    with refused_path.open(encoding="utf-8", newline="") as handle:
+        refused = list(csv.DictReader(handle))
+    assert [r["Account Number"] for r in refused] == [str(n) for n in sorted(bad)]
+    assert all(r["Account Name"] == rows[int(r["Account Number"])][0] for r in refused)
+    for row in refused:
+        assert row["error"].startswith("Account Name: "), row["error"]
+        assert "128" in row["error"]
+
+
+def test_semicolon_csv_with_bom(tenant: Tenant, tmp_path: Path) -> None:
+    rows = [["Zoë & Co", "1"], ["Bäcker; GmbH", "2"], ["ACME", "3"]]
+    source = _write(tmp_path / "semi.csv", rows, delimiter=";", bom=True)
+    assert source.read_bytes().startswith(b"\xef\xbb\xbf")
+    result = _run(tenant, "import", "records", str(source), "--configuration", ACCOUNT_MAPPING)
+    assert result.returncode == 0, result.stderr
+    assert "3 imported, 0 refused" in result.stdout
+    assert _names(tenant) == sorted(r[0] for r in rows)
+
+
+def test_interrupt_then_resume_with_skip(tenant: Tenant, tmp_path: Path) -> None:
+    total = 2_000
+    rows = [[f"Resume {n:05d}", str(n)] for n in range(total)]
+    source = _write(tmp_path / "big.csv", rows)
+    args = ["import", "records", str(source), "--configuration", ACCOUNT_MAPPING]
+    process = subprocess.Popen(
+        [*_command(tenant, *args), "--concurrency", "2"],
+        env=_env(tenant),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while tenant.count("accounts") < 100 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    # 130 = interrupted; the import cannot have finished 2,000 rows at this point.
+    assert process.returncode == 130, (stdout, stderr)
+    match = re.search(r"resume with: (opengauge .*--skip (\d+))$", stderr, re.MULTILINE)
+    assert match, stderr
+    skip = int(match.group(2))
+    assert 100 <= skip < total
+    # Every row before the resume point is in; in-flight requests finished before exit.
+    assert _names(tenant)[:skip] == [r[0] for r in rows[:skip]]
+    assert "--base-url" in match.group(1)
+
+    resumed = _run(tenant, *args, "--skip", str(skip))
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{total - skip:,} imported, 0 refused" in resumed.stdout
+    assert _names(tenant) == [r[0] for r in rows]  # all there, none twice
+
+
+def test_personal_links_written_next_to_each_row(server: RunningServer, tmp_path: Path) -> None:
+    tenant = create_tenant(
+        server, f"l-{uuid.uuid4().hex[:10]}", campaigns=[{"name": "all", "filters": []}]
+    )
+    source = tmp_path / "people.csv"
+    source.write_text(
+        "Email,Touchpoint\na@example.com,Support\nb@example.com,Support\nnot-an-address,Support\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "links.csv"
+    result = _run(
+        tenant,
+        "import",
+        "personal-links",
+        str(source),
+        "--configuration",
+        MULTI_MAPPING,
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 1, result.stderr
+    with out.open(encoding="utf-8", newline="") as handle:
+        links = list(csv.DictReader(handle))
+    assert [r["Email"] for r in links] == ["a@example.com", "b@example.com"]
+    assert all(r["survey_link"].startswith("http") for r in links)
+    refused = (tmp_path / "people.refused.csv").read_text(encoding="utf-8")
+    assert "not-an-address" in refused
+    assert "Email:" in refused
+
+
+def test_export_to_jsonl_and_csv_resumes_by_cursor(tenant: Tenant, tmp_path: Path) -> None:
+    with Client(
+        base_url=tenant.server.base_url,
+        client_id=tenant.client_id,
+        client_secret=tenant.client_secret,
+    ) as client:
+        for n in range(5):
+            record = {"Email": f"r{n}@example.com", "NPS": n, "Comment": f"c{n}"}
+            client.records.put("external", record | {"Responded": f"2024-06-0{n + 1} 10:00:00"})
+    jsonl = tmp_path / "responses.jsonl"
+    result = _run(tenant, "export", "responses", "--out", str(jsonl), "--per-page", "2")
+    assert result.returncode == 0, result.stderr
+    exported = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert [r["nps"] for r in exported] == [0, 1, 2, 3, 4]
+    match = re.search(r"--since-cursor (\d+)", result.stdout)
+    assert match
+    assert int(match.group(1)) == exported[-1]["number_customergauge"]
+
+    as_csv = tmp_path / "responses.csv"
+    since = str(exported[1]["number_customergauge"])
+    result = _run(tenant, "export", "responses", "--out", str(as_csv), "--since-cursor", since)
+    assert result.returncode == 0, result.stderr
+    with as_csv.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["comment"] for r in rows] == ["c2", "c3", "c4"]
+    assert "3 records written" in result.stdout
