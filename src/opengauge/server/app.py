@@ -38,8 +38,13 @@ log = logging.getLogger("opengauge")
 class OpenGaugeApp:
     """The server as an ASGI callable; ``state`` holds the database, clock and keys."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, tune_gc: bool = True
+    ) -> None:
         self.settings = settings
+        #: Freeze and retune the garbage collector at start (a server process owns its
+        #: interpreter; an app embedded in someone else's test run does not).
+        self.tune_gc = tune_gc
         self.state = State(
             settings=settings,
             db=Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous),
@@ -102,6 +107,8 @@ class OpenGaugeApp:
             db.run_sync(apps.signing_keys), reload=lambda: db.run_sync(apps.signing_keys)
         )
         db.start()
+        if not self.tune_gc:
+            return
         # Everything loaded so far lives as long as the process: keep the collector off it.
         gc.collect()
         gc.freeze()
