@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import opengauge.client
@@ -65,26 +66,5 @@ def test_imports_only_httpx_and_itself() -> None:
                 if root == "opengauge":
                     assert name.startswith("opengauge.client"), (path, name)
                 elif root not in allowed_roots:
-                    assert root in _STDLIB, (path, name)
+                    assert root in sys.stdlib_module_names, (path, name)
 
-
-_STDLIB = {
-    "__future__",
-    "asyncio",
-    "collections",
-    "dataclasses",
-    "datetime",
-    "email",
-    "enum",
-    "functools",
-    "itertools",
-    "json",
-    "os",
-    "pathlib",
-    "random",
-    "threading",
-    "time",
-    "types",
-    "typing",
-    "weakref",
-}

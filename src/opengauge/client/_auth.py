@@ -142,6 +142,21 @@ class ClientCredentials(httpx.Auth):
                 return
             self._forget(value)
 
+    async def atoken(self, http: httpx.AsyncClient) -> str:
+        """A valid token, fetched with ``http`` when none is cached (one fetch for many
+        waiting tasks): for senders that do not run the auth flow."""
+        value = self._current()
+        if value is None:
+            async with self._async_lock():
+                value = self._current()
+                if value is None:
+                    value = self._store(await http.send(self._token_request()))
+        return value
+
+    def forget(self, value: str) -> None:
+        """Drop ``value`` if it is still the cached token (it was answered 401)."""
+        self._forget(value)
+
     def _async_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
         lock = self._async_locks.get(loop)
@@ -159,6 +174,11 @@ class ApiKey(httpx.Auth):
     def __repr__(self) -> str:
         return "ApiKey(<hidden>)"
 
+    @property
+    def header(self) -> str:
+        """The ``Authorization`` header value."""
+        return f"api_key {self._api_key}"
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"api_key {self._api_key}"
+        request.headers["Authorization"] = self.header
         yield request

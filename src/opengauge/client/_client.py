@@ -13,7 +13,15 @@ import httpx
 
 from opengauge.client import _retry
 from opengauge.client._auth import ApiKey, ClientCredentials
-from opengauge.client._core import Call, Hosts, Operation, build_request, hosts_from
+from opengauge.client._core import (
+    USER_AGENT,
+    Call,
+    Hosts,
+    Operation,
+    build_request,
+    encode_call,
+    hosts_from,
+)
 from opengauge.client._errors import connection_error
 from opengauge.client._resources.anonymize import Anonymize, AsyncAnonymize
 from opengauge.client._resources.export import (
@@ -37,12 +45,12 @@ from opengauge.client._resources.lists import AsyncBounces, AsyncUnsubscribes, B
 from opengauge.client._resources.personal_links import AsyncPersonalLinks, PersonalLinks
 from opengauge.client._resources.revenue import AsyncRevenue, Revenue
 from opengauge.client._retry import RetryPolicy
+from opengauge.client._wire import WirePool
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
-USER_AGENT = "opengauge-python"
 
 
 class _Base:
@@ -164,7 +172,14 @@ class Client(_Base):
 
 class AsyncClient(_Base):
     """The asyncio client: the same resources as :class:`Client`, with ``async`` methods
-    and ``async for`` iterators. Safe for many concurrent tasks on one event loop."""
+    and ``async for`` iterators. Safe for many concurrent tasks on one event loop.
+
+    ``bulk_connections=N`` sends JSON and form calls over the SDK's own HTTP/1.1 keep-alive
+    connections (at most N per host) instead of httpx's pool: about a sixth of the CPU per
+    request, for imports of many rows. Everything else stays the same (errors, retries,
+    token refresh); file uploads and token requests still go through httpx, and
+    ``transport`` then applies to those only.
+    """
 
     def __init__(
         self,
@@ -177,6 +192,7 @@ class AsyncClient(_Base):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.AsyncBaseTransport | None = None,
+        bulk_connections: int | None = None,
     ) -> None:
         super().__init__(
             region=region,
@@ -187,6 +203,11 @@ class AsyncClient(_Base):
             max_retries=max_retries,
         )
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._wire = (
+            WirePool(max_connections=bulk_connections, timeout=_seconds(timeout))
+            if bulk_connections is not None
+            else None
+        )
         self.records = AsyncRecords(self)
         self.personal_links = AsyncPersonalLinks(self)
         self.accounts = AsyncAccounts(self)
@@ -207,7 +228,10 @@ class AsyncClient(_Base):
         attempt = 0
         while True:
             try:
-                response = await self._http.send(self._request(call), auth=auth)
+                if self._wire is not None and not call.files:
+                    response = await self._send_wire(self._wire, call, auth)
+                else:
+                    response = await self._http.send(self._request(call), auth=auth)
             except httpx.TransportError as exc:
                 if not policy.retry_exception(exc, attempt, call.idempotent):
                     raise connection_error(exc) from exc
@@ -218,8 +242,28 @@ class AsyncClient(_Base):
                 await _retry.asleep(policy.delay(attempt, response))
             attempt += 1
 
+    async def _send_wire(self, wire: WirePool, call: Call, auth: httpx.Auth) -> httpx.Response:
+        """``call`` over the lean pool, with the auth flow's behaviour: the cached token, and
+        one new token when it is answered 401."""
+        url, headers, body = encode_call(call, self.hosts)
+        if isinstance(auth, ApiKey):
+            headers.append(("Authorization", auth.header))
+            return await wire.send(call.method, url, headers, body)
+        assert isinstance(auth, ClientCredentials)
+        for attempt in range(2):
+            value = await auth.atoken(self._http)
+            response = await wire.send(
+                call.method, url, [*headers, ("Authorization", f"Bearer {value}")], body
+            )
+            if response.status_code != 401 or attempt == 1:
+                break
+            auth.forget(value)
+        return response
+
     async def aclose(self) -> None:
         """Close the connections."""
+        if self._wire is not None:
+            await self._wire.aclose()
         await self._http.aclose()
 
     async def __aenter__(self) -> Self:
@@ -232,3 +276,11 @@ class AsyncClient(_Base):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _seconds(timeout: float | httpx.Timeout) -> float:
+    """One number for the lean pool: the longest of an ``httpx.Timeout``'s parts."""
+    if isinstance(timeout, httpx.Timeout):
+        parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        return max((p for p in parts if p is not None), default=DEFAULT_TIMEOUT)
+    return float(timeout)

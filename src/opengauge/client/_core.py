@@ -9,11 +9,13 @@ only send them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -22,6 +24,7 @@ from opengauge.client._errors import OpenGaugeError, decode_body, error_from_res
 T = TypeVar("T")
 
 REGIONS = ("eu", "us", "au")
+USER_AGENT = "opengauge-python"
 
 
 class Family(Enum):
@@ -116,6 +119,26 @@ def build_request(call: Call, hosts: Hosts, headers: Mapping[str, str]) -> httpx
         else None,
         headers=headers,
     )
+
+
+def encode_call(call: Call, hosts: Hosts) -> tuple[str, list[tuple[str, str]], bytes]:
+    """URL, headers and body of ``call`` as bytes on the wire (no files): what
+    :func:`build_request` sends, for senders that skip ``httpx.Request``."""
+    url = hosts.base(call.family) + call.path
+    if call.params:
+        url += "?" + urlencode(call.params)
+    headers = [("Accept", "*/*"), ("User-Agent", USER_AGENT)]
+    body = b""
+    if call.json is not None:
+        # The encoding httpx uses for json=, so both senders put the same bytes on the wire.
+        body = json.dumps(
+            call.json, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        ).encode()
+        headers.append(("Content-Type", "application/json"))
+    elif call.data is not None:
+        body = urlencode(list(call.data.items())).encode()
+        headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+    return url, headers, body
 
 
 # -- reading answers -------------------------------------------------------------------
