@@ -211,13 +211,15 @@ def test_wrong_credentials(server: RunningServer, linked: Tenant) -> None:
     assert refused.value.code == 200000
 
 
-def test_async_client_end_to_end(linked: Tenant) -> None:
+@pytest.mark.parametrize("bulk_connections", [None, 4], ids=["httpx", "lean-pool"])
+def test_async_client_end_to_end(linked: Tenant, bulk_connections: int | None) -> None:
     async def main() -> None:
         async with AsyncClient(
             base_url=linked.server.base_url,
             client_id=linked.client_id,
             client_secret=linked.client_secret,
             api_key=f"{linked.name}-api-key",
+            bulk_connections=bulk_connections,
         ) as client:
             await asyncio.gather(
                 *(
@@ -239,6 +241,12 @@ def test_async_client_end_to_end(linked: Tenant) -> None:
             assert (await client.hierarchy.list())[0].name == "Global"
             assert await client.anonymize.run(email="z@example.com") == 1
             assert await client.revenue.list_uploads() == []
+            with pytest.raises(ValidationError) as refused:
+                await client.records.put(MULTI_MAPPING, {"Email": "not-an-address"})
+            assert refused.value.errors == {"Email": ["The Email must be a valid email address."]}
+            assert refused.value.request.url.path == "/records/"
+            with pytest.raises(NotFoundError):
+                await client.records.put("no-such-mapping", {"Email": "a@example.com"})
 
     asyncio.run(main())
 

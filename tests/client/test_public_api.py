@@ -67,4 +67,3 @@ def test_imports_only_httpx_and_itself() -> None:
                     assert name.startswith("opengauge.client"), (path, name)
                 elif root not in allowed_roots:
                     assert root in sys.stdlib_module_names, (path, name)
-

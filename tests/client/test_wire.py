@@ -1,0 +1,225 @@
+"""The SDK's lean HTTP/1.1 pool (``AsyncClient(bulk_connections=N)``) against scripted peers.
+
+Each peer is a real asyncio server on a loopback port that answers with exactly the bytes a
+test gives it, so the edge cases a real server shows only now and then (a keep-alive
+connection closed while idle, chunked answers, ``Connection: close``, HTTP/1.0, silence) are
+hit on every run. The pool's happy path against the real OpenGauge server is covered by
+``test_end_to_end.py`` and the CLI tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import pytest
+
+from opengauge.client import AsyncClient, ConnectionError, ValidationError
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    connection: int
+
+
+#: What a peer does with one request: the bytes to answer, then "keep", "close" or, with
+#: no bytes, "drop" (close without answering) or "hang" (never answer).
+Script = Callable[[Seen], tuple[bytes, str]]
+
+
+@dataclass
+class Peer:
+    url: str
+    seen: list[Seen] = field(default_factory=list)
+    connections: int = 0
+
+
+def answer(status: int, body: object, *extra: str, reason: str = "OK") -> bytes:
+    content = json.dumps(body).encode()
+    head = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json", *extra]
+    head.append(f"Content-Length: {len(content)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + content
+
+
+TOKEN = answer(200, {"access_token": "t1", "token_type": "Bearer", "expires_in": 3600})
+
+
+@asynccontextmanager
+async def peer(script: Script) -> AsyncIterator[Peer]:
+    state = Peer("")
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        state.connections += 1
+        number = state.connections
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ")
+                headers = {
+                    name.strip().lower(): value.strip()
+                    for name, _, value in (line.partition(":") for line in lines[1:] if line)
+                }
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                seen = Seen(method, path, headers, body, number)
+                state.seen.append(seen)
+                data, then = script(seen)
+                if then == "hang":
+                    await asyncio.sleep(3600)
+                writer.write(data)
+                await writer.drain()
+                if then in ("close", "drop"):
+                    return
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    state.url = f"http://127.0.0.1:{port}"
+    async with server:
+        yield state
+        server.close()
+
+
+def lean(url: str, **options: object) -> AsyncClient:
+    return AsyncClient(
+        base_url=url,
+        client_id="id",
+        client_secret="secret",
+        bulk_connections=2,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def token_or(script: Script) -> Script:
+    def run(seen: Seen) -> tuple[bytes, str]:
+        if seen.path == "/oauth2/token":
+            return TOKEN, "keep"
+        return script(seen)
+
+    return run
+
+
+def test_bytes_on_the_wire_and_keep_alive_reuse() -> None:
+    async def main() -> None:
+        async with peer(token_or(lambda _: (answer(200, {}), "keep"))) as p:
+            async with lean(p.url) as client:
+                for n in range(3):
+                    await client.records.put("ref", {"Name": f"é{n}"})
+            puts = [s for s in p.seen if s.method == "PUT"]
+            assert [s.path for s in puts] == ["/records/"] * 3
+            assert json.loads(puts[0].body) == {"configuration": "ref", "record": {"Name": "é0"}}
+            assert puts[0].headers["authorization"] == "Bearer t1"
+            assert puts[0].headers["content-type"] == "application/json"
+            assert puts[0].headers["host"] == p.url.removeprefix("http://")
+            assert len({s.connection for s in puts}) == 1  # one connection, kept alive
+
+    asyncio.run(main())
+
+
+def test_an_idle_connection_closed_by_the_server_is_replaced_without_an_error() -> None:
+    def script(seen: Seen) -> tuple[bytes, str]:
+        # The second request arrives on a connection the server is closing: no answer.
+        if seen.connection == 2 and len([s for s in state.seen if s.method == "PUT"]) == 2:
+            return b"", "drop"
+        return answer(200, {}), "keep"
+
+    async def main() -> None:
+        nonlocal state
+        async with peer(token_or(script)) as p:
+            state = p
+            async with lean(p.url, max_retries=0) as client:
+                await client.records.put("ref", {"n": 1})
+                await client.records.put("ref", {"n": 2})  # reused, dropped, sent again
+            puts = [s for s in p.seen if s.method == "PUT"]
+            assert [json.loads(s.body)["record"] for s in puts] == [{"n": 1}, {"n": 2}, {"n": 2}]
+            assert puts[2].connection != puts[1].connection
+
+    state = Peer("")
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"HTTP/1.1 422 Unprocessable Content\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/json\r\n\r\n"
+        b"1c\r\n"
+        b'{"message":"bad","errors":{"\r\n'
+        b"18;ext=1\r\n"
+        b'E":["The E is wrong."]}}\r\n'
+        b"0\r\nTrailer: x\r\n\r\n",
+        b"HTTP/1.0 422 Unprocessable Content\r\nContent-Type: application/json\r\n\r\n"
+        b'{"message":"bad","errors":{"E":["The E is wrong."]}}',
+    ],
+    ids=["chunked-with-trailer", "http-1.0-until-close"],
+)
+def test_answers_without_a_content_length(raw: bytes) -> None:
+    async def main() -> None:
+        async with peer(token_or(lambda _: (raw, "close"))) as p, lean(p.url) as client:
+            with pytest.raises(ValidationError) as refused:
+                await client.records.put("ref", {"E": "x"})
+            assert refused.value.errors == {"E": ["The E is wrong."]}
+            assert refused.value.request.method == "PUT"
+            assert str(refused.value.request.url) == f"{p.url}/records/"
+
+    asyncio.run(main())
+
+
+def test_connection_close_is_honoured() -> None:
+    async def main() -> None:
+        closing = answer(200, {}, "Connection: close")
+        async with peer(token_or(lambda _: (closing, "close"))) as p:
+            async with lean(p.url) as client:
+                await client.records.put("ref", {})
+                await client.records.put("ref", {})
+            puts = [s for s in p.seen if s.method == "PUT"]
+            assert puts[0].connection != puts[1].connection
+
+    asyncio.run(main())
+
+
+def test_a_401_fetches_one_new_token_and_sends_again() -> None:
+    tokens = iter(["t1", "t2"])
+
+    def script(seen: Seen) -> tuple[bytes, str]:
+        if seen.path == "/oauth2/token":
+            return answer(200, {"access_token": next(tokens), "expires_in": 3600}), "keep"
+        if seen.headers["authorization"] == "Bearer t1":
+            return answer(401, {"message": "Unauthenticated."}, reason="Unauthorized"), "keep"
+        return answer(200, {}), "keep"
+
+    async def main() -> None:
+        async with peer(script) as p:
+            async with lean(p.url) as client:
+                await client.records.put("ref", {})
+            assert [(s.path, s.headers.get("authorization")) for s in p.seen] == [
+                ("/oauth2/token", None),
+                ("/records/", "Bearer t1"),
+                ("/oauth2/token", None),
+                ("/records/", "Bearer t2"),
+            ]
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("then", ["drop", "hang"])
+def test_no_answer_is_a_connection_error_after_the_retries(then: str) -> None:
+    async def main() -> None:
+        async with peer(token_or(lambda _: (b"", then))) as p:
+            async with lean(p.url, max_retries=1, timeout=0.3) as client:
+                with pytest.raises(ConnectionError):
+                    await client.records.put("ref", {})
+            assert len([s for s in p.seen if s.method == "PUT"]) == 2  # sent, retried once
+
+    asyncio.run(main())
