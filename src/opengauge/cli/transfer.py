@@ -291,12 +291,16 @@ def _client(
     )
 
 
+_configuration_option = click.option(
+    "--configuration", required=True, help="The inbound mapping's reference."
+)
+
+
 def _import_options(function: Any) -> Any:
     options = [
         click.argument(
             "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE.csv"
         ),
-        click.option("--configuration", required=True, help="The inbound mapping's reference."),
         click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True),
         click.option(
             "--skip",
@@ -345,8 +349,11 @@ def _run_import(
     concurrency: int,
     skip: int,
     errors_path: Path | None,
+    columns: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
     **connection: Any,
 ) -> None:
+    if columns is not None:
+        _check_header(file, *columns)
     client = _client(**connection, bulk_connections=concurrency)
     errors_path = errors_path or file.with_name(file.stem + ".refused.csv")
     job = ImportRun(
@@ -383,7 +390,8 @@ def _run_import(
 
 @click.group(name="import")
 def import_() -> None:
-    """Bulk imports from CSV files (header row = field headings), through the SDK.
+    """Bulk imports from CSV files, through the SDK: the header row names the mapping's field
+    headings (records, personal-links) or the fixed fields (accounts, contracts).
 
     Exit status: 0 when every row went in, 1 when some were refused, 2 when the run
     stopped on a connection or credential error, 130 when interrupted (Ctrl-C).
@@ -404,6 +412,7 @@ async def _personal_link(
 
 @import_.command()
 @_import_options
+@_configuration_option
 def records(file: Path, configuration: str, **options: Any) -> None:
     """Import every row of FILE.csv with PUT /records/ through the mapping --configuration."""
     _run_import(file, configuration, _put_record, [], None, **options)
@@ -411,6 +420,7 @@ def records(file: Path, configuration: str, **options: Any) -> None:
 
 @import_.command(name="personal-links")
 @_import_options
+@_configuration_option
 @click.option(
     "--out",
     "out_path",
@@ -423,6 +433,88 @@ def personal_links(file: Path, configuration: str, out_path: Path | None, **opti
     out = out_path or file.with_name(file.stem + ".links.csv")
     columns = ["survey_link", "survey_link_short", "number_customergauge"]
     _run_import(file, configuration, _personal_link, columns, out, **options)
+
+
+#: The fixed schemas: (required columns, optional columns).
+ACCOUNT_COLUMNS = (("reference",), ("number", "manager", "parent", "region"))
+CONTRACT_COLUMNS = (("account", "start"), ("reference", "end", "description"))
+
+
+def _optional(record: dict[str, str], *names: str) -> dict[str, str | None]:
+    """The optional fields of a row; an empty cell is a field not sent."""
+    return {name: record.get(name) or None for name in names}
+
+
+async def _put_account(client: AsyncClient, _: str, record: dict[str, str]) -> list[str]:
+    created = await client.accounts.put(
+        record["reference"], **_optional(record, *ACCOUNT_COLUMNS[1])
+    )
+    return ["created" if created else "updated"]
+
+
+async def _put_contract(client: AsyncClient, _: str, record: dict[str, str]) -> list[str]:
+    reference = await client.contracts.put(
+        record["account"], record["start"], **_optional(record, *CONTRACT_COLUMNS[1])
+    )
+    return [reference]
+
+
+_out_option = click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every imported row with the server's answer (optional).",
+)
+
+
+@import_.command()
+@_import_options
+@_out_option
+def accounts(file: Path, out_path: Path | None, **options: Any) -> None:
+    """Upsert an account for every row of FILE.csv with PUT /accounts.
+
+    Columns: reference (required: the account name), number, manager, parent, region.
+    --out gets each row with `created` or `updated`.
+    """
+    _run_import(file, "", _put_account, ["result"], out_path, columns=ACCOUNT_COLUMNS, **options)
+
+
+@import_.command()
+@_import_options
+@_out_option
+def contracts(file: Path, out_path: Path | None, **options: Any) -> None:
+    """Create or update a contract for every row of FILE.csv with PUT /contracts.
+
+    Columns: account and start (required; start and end as Y-m-d), reference (given: update
+    that contract), end, description. --out gets each row with the contract's reference.
+    """
+    _run_import(
+        file,
+        "",
+        _put_contract,
+        ["contract_reference"],
+        out_path,
+        columns=CONTRACT_COLUMNS,
+        **options,
+    )
+
+
+def _check_header(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    """Refuse a fixed-schema file whose header names unknown or misses required columns,
+    before anything is sent."""
+    handle, _, header = open_csv(path)
+    handle.close()
+    unknown = [name for name in header if name not in required + optional]
+    missing = [name for name in required if name not in header]
+    if unknown or missing:
+        problems = []
+        if missing:
+            problems.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown column(s) {', '.join(unknown)}")
+        raise click.UsageError(
+            f"{path}: {'; '.join(problems)} (the columns are {', '.join(required + optional)})"
+        )
 
 
 @click.command()
