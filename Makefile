@@ -29,9 +29,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## bench: measure PUT /records/ against a bare ASGI ceiling under the same server
+## bench: PUT /records/ against a bare ASGI ceiling, then a 100,000-row CLI import
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/import_bench.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info opengauge.db opengauge.db-wal opengauge.db-shm

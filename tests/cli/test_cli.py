@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -217,3 +219,34 @@ def test_readme_sdk_snippet_runs_against_the_demo(serve: ServerProcesses, tmp_pa
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['Global', 'Europe', 'Netherlands']"
+
+
+def test_readme_cli_snippet_runs_against_the_demo(serve: ServerProcesses, tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("## Bulk import and export", 1)[1].split("```sh\n", 1)[1]
+    snippet = snippet.split("```")[0]
+    assert snippet in (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    served = serve("--demo")
+    script = snippet.replace("http://localhost:8080", served.base_url).replace(
+        ".venv/bin/opengauge", shlex.join(OPENGAUGE)
+    )
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2 imported, 0 refused" in result.stdout
+    assert "1 imported, 0 refused" in result.stdout
+    with (tmp_path / "people.links.csv").open(encoding="utf-8", newline="") as handle:
+        (link,) = list(csv.DictReader(handle))
+    assert link["Email"] == "ann@example.com"
+    assert link["survey_link"].startswith(f"http://localhost:{served.port}/r/")
+    pending = [
+        json.loads(line)
+        for line in (tmp_path / "pending.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert [record["email"] for record in pending] == ["ann@example.com"]
