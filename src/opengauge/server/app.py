@@ -8,22 +8,28 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hmac
 import logging
+import secrets
+import time
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
+from opengauge.server import faults
 from opengauge.server.auth import endpoints as auth_endpoints
 from opengauge.server.auth.tokens import KeyRing
 from opengauge.server.bootstrap import prepare_database
 from opengauge.server.clock import Clock
-from opengauge.server.errors import ApiError, InternalError, MethodNotAllowed
+from opengauge.server.control import endpoints as control_endpoints
+from opengauge.server.errors import ApiError, InternalError, MethodNotAllowed, Unauthenticated
 from opengauge.server.http import responses
-from opengauge.server.http.asgi import Receive, Scope, Send, send_error
+from opengauge.server.http.asgi import Message, Receive, Scope, Send, send_error
 from opengauge.server.http.state import State
 from opengauge.server.imports import endpoints as import_endpoints
+from opengauge.server.journal import SCOPE_KEY, Journal, new_entry
 from opengauge.server.outbox.sender import OutboxSender, SmtpTarget
 from opengauge.server.rest import endpoints as rest_endpoints
 from opengauge.server.settings import Settings
@@ -33,6 +39,8 @@ from opengauge.server.survey import endpoints as survey_endpoints
 from opengauge.server.v4_1 import router as v4_1_router
 
 log = logging.getLogger("opengauge")
+
+CONTROL_PREFIX = "/_opengauge"
 
 
 class OpenGaugeApp:
@@ -49,7 +57,10 @@ class OpenGaugeApp:
             settings=settings,
             db=Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous),
             clock=clock or Clock(),
+            admin_token=settings.admin_token or secrets.token_urlsafe(24),
+            journal=Journal(settings.journal_size),
         )
+        self._admin_token = self.state.admin_token.encode()
         self._fast = {}
         for path, endpoint in import_endpoints.ROUTES.items():
             self._fast[path] = endpoint
@@ -62,6 +73,7 @@ class OpenGaugeApp:
                 *rest_endpoints.ROUTES,
                 *v4_1_router.ROUTES,
                 *survey_endpoints.ROUTES,
+                *control_endpoints.ROUTES,
             ],
             exception_handlers={
                 ApiError: responses.handle_api_error,
@@ -99,8 +111,18 @@ class OpenGaugeApp:
             settings.outbox_poll_seconds,
         )
 
+    @property
+    def admin_token(self) -> str:
+        """The control plane's bearer token (the setting, or the one made at start)."""
+        return self.state.admin_token
+
     def start(self) -> None:
         """Connect, check the schema and load the signing keys (what lifespan start does)."""
+        if not self.settings.admin_token:
+            log.warning(
+                "control plane admin token: %s (set OPENGAUGE_ADMIN_TOKEN to choose one)",
+                self.state.admin_token,
+            )
         db = self.state.db
         prepare_database(db, self.state.clock)
         self.state.keys = KeyRing(
@@ -120,19 +142,60 @@ class OpenGaugeApp:
         self.state.db.stop()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            endpoint = self._fast.get(scope["path"])
-            if endpoint is not None:
-                if scope["method"] != "PUT":
-                    await send_error(send, MethodNotAllowed(["PUT"]))
-                    return
-                try:
-                    await endpoint(self.state, scope, receive, send)
-                except Exception:
-                    log.exception("unhandled error on PUT %s", scope["path"])
-                    await send_error(send, InternalError())
+        if scope["type"] != "http":
+            await self.router(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path.startswith(CONTROL_PREFIX):
+            if not self._is_admin(scope):
+                await send_error(send, Unauthenticated())
                 return
-        await self.router(scope, receive, send)
+            await self.router(scope, receive, send)
+            return
+        state = self.state
+        entry = scope[SCOPE_KEY] = new_entry(scope, state.clock.time())
+        started = time.perf_counter()
+
+        async def send_noting_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+            await send(message)
+
+        try:
+            if state.faults.rules:
+                rule = state.faults.pick(scope["method"], path)
+                if rule is not None:
+                    entry.fault = rule.id
+                    if await faults.apply(rule, path, send_noting_status):
+                        return
+            await self._route(scope, receive, send_noting_status)
+        finally:
+            entry.duration_ms = (time.perf_counter() - started) * 1000
+            state.journal.add(entry)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self._fast.get(scope["path"])
+        if endpoint is None:
+            await self.router(scope, receive, send)
+            return
+        if scope["method"] != "PUT":
+            await send_error(send, MethodNotAllowed(["PUT"]))
+            return
+        try:
+            await endpoint(self.state, scope, receive, send)
+        except Exception:
+            log.exception("unhandled error on PUT %s", scope["path"])
+            await send_error(send, InternalError())
+
+    def _is_admin(self, scope: Scope) -> bool:
+        """Whether the request carries the admin token (compared in constant time)."""
+        for key, value in scope["headers"]:
+            if key == b"authorization":
+                scheme, _, token = bytes(value).partition(b" ")
+                return scheme.lower() == b"bearer" and hmac.compare_digest(
+                    token.strip(), self._admin_token
+                )
+        return False
 
 
 def create_app(settings: Settings | None = None) -> OpenGaugeApp:

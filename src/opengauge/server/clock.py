@@ -32,11 +32,40 @@ class Clock:
             self._stamp_second = second
         return self._stamp
 
+    def drift(self) -> float:
+        """How many seconds this clock is ahead of real time (behind when negative)."""
+        return self.offset if self.frozen is None else self.frozen - time.time()
+
     def advance(self, seconds: float) -> None:
         if self.frozen is not None:
             self.frozen += seconds
         else:
             self.offset += seconds
+
+    def set_offset(self, seconds: float) -> None:
+        """Run ``seconds`` ahead of real time (behind when negative)."""
+        if self.frozen is not None:
+            self.frozen = time.time() + seconds
+        else:
+            self.offset = seconds
+
+    def set_time(self, moment: float) -> None:
+        """Make now ``moment`` (seconds since the epoch); a frozen clock stays frozen there."""
+        if self.frozen is not None:
+            self.frozen = moment
+        else:
+            self.offset = moment - time.time()
+
+    def freeze(self) -> None:
+        """Stop the clock at the current instant."""
+        if self.frozen is None:
+            self.frozen = self.time()
+
+    def unfreeze(self) -> None:
+        """Let the clock run again from where it stands."""
+        if self.frozen is not None:
+            self.offset = self.frozen - time.time()
+            self.frozen = None
 
     def reset(self) -> None:
         self.offset = 0.0

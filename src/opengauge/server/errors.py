@@ -86,8 +86,16 @@ class ValidationFailed(ApiError):
 
     status = 422
 
-    def __init__(self, errors: Mapping[str, Sequence[str]], summary: str = "fixed") -> None:
+    def __init__(
+        self,
+        errors: Mapping[str, Sequence[str]],
+        summary: str = "fixed",
+        *,
+        ignored: Sequence[str] = (),
+    ) -> None:
         self.errors = {key: list(messages) for key, messages in errors.items()}
+        #: Record keys the mapping ignored (reported in a header and the journal).
+        self.ignored = list(ignored)
         fixed = summary == "fixed"
         super().__init__(GIVEN_DATA_INVALID if fixed else _first_message_summary(self.errors))
 
@@ -109,6 +117,22 @@ class DomainRefusal(ApiError):
     """400 ``{"message": ...}``: the data is valid but the request can't be done
     (personal-link campaigns and duplicates)."""
 
+    status = 400
+
+
+class ResourceNotFound(ApiError):
+    """404 for OpenGauge's own surface, naming what is missing."""
+
+    status = 404
+
+
+class Conflict(ApiError):
+    """409: the thing to create exists already, or is still in use."""
+
+    status = 409
+
+
+class BadRequest(ApiError):
     status = 400
 
 

@@ -47,6 +47,14 @@ class Settings:
     mail_from: str = "OpenGauge <surveys@localhost>"
     #: How often each server process looks for invitations to send.
     outbox_poll_seconds: float = 5.0
+    #: Bearer token of the control plane (``/_opengauge/``); empty: a random one is made at
+    #: start and logged once.
+    admin_token: str = ""
+    #: How many requests the journal keeps per system (in memory, per server process).
+    journal_size: int = 100
+    #: Refuse imports whose record has keys the mapping ignores (422) instead of dropping
+    #: them; a request can override it with ``X-OpenGauge-Strict: 1`` or ``0``.
+    strict_mapping: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -68,6 +76,8 @@ class Settings:
             ("smtp://", "smtp+starttls://", "smtps://")
         ):
             raise SettingsError("smtp_url must start with smtp://, smtp+starttls:// or smtps://")
+        if not 1 <= self.journal_size <= 100_000:
+            raise SettingsError("journal_size must be between 1 and 100000")
         if self.outbox_poll_seconds <= 0:
             raise SettingsError("outbox_poll_seconds must be positive")
         if not self.database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):

@@ -11,6 +11,7 @@ from opengauge.server.http.bodies import parse_body, parse_form
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.responses import json_response, limited_body
 from opengauge.server.http.state import State
+from opengauge.server.journal import note_caller
 
 
 async def token(request: Request) -> Response:
@@ -23,7 +24,7 @@ async def token(request: Request) -> Response:
     token_request = service.read_token_request(
         params, parse_form(request.url.query), request.headers.get("authorization")
     )
-    result = await service.issue_token(
+    issued = await service.issue_token(
         token_request,
         region_of_host(request.headers.get("host"), state.settings.default_region),
         db=state.db,
@@ -32,7 +33,8 @@ async def token(request: Request) -> Response:
         issuer=state.settings.base_url,
         ttl=state.settings.token_ttl,
     )
-    return json_response(result, headers={"cache-control": "no-store"})
+    note_caller(request.scope, issued.system_id, issued.client_id)
+    return json_response(issued.body, headers={"cache-control": "no-store"})
 
 
 async def jwks(request: Request) -> Response:

@@ -20,6 +20,15 @@ GRANT_TYPE = "client_credentials"
 
 
 @dataclass(frozen=True)
+class IssuedToken:
+    """The token response body and whom it was issued to."""
+
+    body: dict[str, Any]
+    system_id: int
+    client_id: str
+
+
+@dataclass(frozen=True)
 class TokenRequest:
     grant_type: str | None
     client_id: str | None
@@ -62,8 +71,8 @@ async def issue_token(
     clock: Clock,
     issuer: str,
     ttl: int,
-) -> dict[str, Any]:
-    """The token response body, or an :class:`OAuthError`."""
+) -> IssuedToken:
+    """The token response, or an :class:`OAuthError`."""
     if request.grant_type is None:
         raise OAuthError("invalid_request")
     if request.grant_type != GRANT_TYPE:
@@ -86,7 +95,8 @@ async def issue_token(
         now=int(clock.time()),
         ttl=ttl,
     )
-    return {"access_token": token, "expires_in": ttl, "token_type": "Bearer"}
+    body = {"access_token": token, "expires_in": ttl, "token_type": "Bearer"}
+    return IssuedToken(body, credentials.system_id, client_id)
 
 
 def authenticate_bearer(

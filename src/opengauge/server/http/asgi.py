@@ -70,6 +70,9 @@ async def send_json(send: Send, status: int, value: Any) -> None:
     await send_bytes(send, status, _encode(value))
 
 
-async def send_error(send: Send, error: ApiError) -> None:
-    extra = [(k.encode(), v.encode()) for k, v in error.headers.items()]
-    await send_bytes(send, error.status, _encode(error.body()), extra=extra)
+async def send_error(
+    send: Send, error: ApiError, extra: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    headers = [(k.encode(), v.encode()) for k, v in error.headers.items()]
+    headers.extend(extra)
+    await send_bytes(send, error.status, _encode(error.body()), extra=headers)

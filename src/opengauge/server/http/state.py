@@ -1,4 +1,4 @@
-"""What every endpoint can reach: settings, database, clock and signing keys."""
+"""What every endpoint can reach: settings, database, clock, signing keys and the sandbox."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from opengauge.server.auth.tokens import KeyRing
 from opengauge.server.clock import Clock
+from opengauge.server.faults import Faults
+from opengauge.server.journal import Journal
 from opengauge.server.settings import Settings
 from opengauge.server.storage import Database
 
@@ -15,6 +17,10 @@ class State:
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=Clock)
+    #: The control plane's bearer token (the setting, or one made at start).
+    admin_token: str = ""
+    journal: Journal = field(default_factory=lambda: Journal(100))
+    faults: Faults = field(default_factory=Faults)
     _keys: KeyRing | None = None
 
     @property

@@ -14,7 +14,7 @@ import msgspec
 
 from opengauge.server.auth.service import authenticate_bearer, refuse_after_auth
 from opengauge.server.auth.tokens import Claims
-from opengauge.server.errors import ApiError
+from opengauge.server.errors import ApiError, BadRequest, ValidationFailed
 from opengauge.server.http.asgi import (
     Receive,
     Scope,
@@ -29,9 +29,14 @@ from opengauge.server.http.bodies import parse_body
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.state import State
 from opengauge.server.imports import service
+from opengauge.server.journal import note_caller, note_ignored
 from opengauge.server.storage import Tx
 
+encode = msgspec.json.encode
 IGNORED_FIELDS_HEADER = b"x-opengauge-ignored-fields"
+#: Per-request override of the ``strict_mapping`` setting: 1 (refuse) or 0 (drop and report).
+STRICT_HEADER = b"x-opengauge-strict"
+_STRICT_VALUES = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
 #: The ignored-keys header stays small: clients choke on huge header lines.
 IGNORED_FIELDS_MAX_BYTES = 1024
 
@@ -43,13 +48,34 @@ async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation
     settings = state.settings
     region = region_of_host(header(scope, b"host"), settings.default_region)
     claims = authenticate_bearer(header(scope, b"authorization"), region, state.keys, state.clock)
+    note_caller(scope, claims.system_id, claims.client_id)
     try:
+        strict = _strict(scope, settings.strict_mapping)
         body = await read_body(receive, settings.max_body_bytes)
         params = parse_body(body, header(scope, b"content-type") or "")
-        operation = make(params, claims, service.Context(state.clock, settings.base_url))
+        operation = make(params, claims, service.Context(state.clock, settings.base_url, strict))
     except ApiError as refused:
         operation = refuse_after_auth(claims, refused)
     return await state.db.run(operation)
+
+
+def _strict(scope: Scope, default: bool) -> bool:
+    raw = header(scope, STRICT_HEADER)
+    if raw is None:
+        return default
+    strict = _STRICT_VALUES.get(raw.strip().lower())
+    if strict is None:
+        raise BadRequest("The X-OpenGauge-Strict header must be 1 or 0.")
+    return strict
+
+
+async def _refuse(scope: Scope, send: Send, error: ApiError) -> None:
+    """Send ``error``; a 422 of a mapped record also names the ignored keys."""
+    if isinstance(error, ValidationFailed) and error.ignored:
+        note_ignored(scope, error.ignored)
+        await send_error(send, error, ignored_fields_header(error.ignored))
+        return
+    await send_error(send, error)
 
 
 def ignored_fields_header(ignored: list[str]) -> list[tuple[bytes, bytes]]:
@@ -67,18 +93,22 @@ async def put_records(state: State, scope: Scope, receive: Receive, send: Send) 
     try:
         ignored = await _run(state, scope, receive, service.put_record)
     except ApiError as error:
-        await send_error(send, error)
+        await _refuse(scope, send, error)
         return
+    if ignored:
+        note_ignored(scope, ignored)
     await send_bytes(send, 200, b"", content_type=None, extra=ignored_fields_header(ignored))
 
 
 async def put_personal_link(state: State, scope: Scope, receive: Receive, send: Send) -> None:
     try:
-        body = await _run(state, scope, receive, service.put_personal_link)
+        body, ignored = await _run(state, scope, receive, service.put_personal_link)
     except ApiError as error:
-        await send_error(send, error)
+        await _refuse(scope, send, error)
         return
-    await send_json(send, 200, body)
+    if ignored:
+        note_ignored(scope, ignored)
+    await send_bytes(send, 200, encode(body), extra=ignored_fields_header(ignored))
 
 
 async def put_accounts(state: State, scope: Scope, receive: Receive, send: Send) -> None:

@@ -67,6 +67,8 @@ WRONG_DATA_TYPE = (
     " 'Survey Data' are allowed."
 )
 INVITATION_SUBJECT = "How likely are you to recommend {system}?"
+#: Strict mode's message for a record key the mapping would ignore (an OpenGauge extension).
+UNMAPPED_KEY = "The {key} field is not in the inbound mapping [{reference}]."
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class Context:
 
     clock: Clock
     base_url: str
+    #: Refuse records with keys the mapping ignores (strict mode) instead of dropping them.
+    strict: bool = False
 
     def survey_link(self, code: str) -> str:
         return f"{self.base_url}/r/{code}"
@@ -123,12 +127,24 @@ def put_record(
         if request.record is None:
             raise ValidationFailed({"record": [RECORD_REQUIRED]})
         clean, errors = r.validate_record(mapping, request.record, _TxLookups(tx, system_id))
-        if errors:
-            raise ValidationFailed(errors.messages)
+        problems = _problems(errors, clean.ignored, request.configuration, context.strict)
+        if problems:
+            raise ValidationFailed(problems, ignored=clean.ignored)
         _apply(tx, system_id, mapping, clean, context)
         return clean.ignored
 
     return operation
+
+
+def _problems(
+    errors: v.Errors, ignored: list[str], reference: str, strict: bool
+) -> dict[str, list[str]]:
+    """The field errors, and in strict mode one message per ignored key after them."""
+    problems = dict(errors.messages)
+    if strict:
+        for key in ignored:
+            problems[key] = [UNMAPPED_KEY.format(key=key, reference=reference)]
+    return problems
 
 
 def _apply(
@@ -406,10 +422,11 @@ def new_form_token() -> str:
 
 def put_personal_link(
     params: dict[str, Any], claims: Claims, context: Context
-) -> Callable[[Tx], dict[str, Any]]:
-    """Create a personal-link survey record; the operation returns the 200 body."""
+) -> Callable[[Tx], tuple[dict[str, Any], list[str]]]:
+    """Create a personal-link survey record; the operation returns the 200 body and the
+    ignored keys."""
 
-    def operation(tx: Tx) -> dict[str, Any]:
+    def operation(tx: Tx) -> tuple[dict[str, Any], list[str]]:
         require_active_app(tx, claims)
         request = read_record_import(params)
         system_id = claims.system_id
@@ -421,8 +438,9 @@ def put_personal_link(
             raise ValidationFailed({"configuration": [message]}, summary="first")
         # A missing record is checked like an empty one: the field rules say what is missing.
         clean, errors = r.validate_record(mapping, request.record or {}, _TxLookups(tx, system_id))
-        if errors:
-            raise ValidationFailed(errors.messages, summary="first")
+        problems = _problems(errors, clean.ignored, request.configuration, context.strict)
+        if problems:
+            raise ValidationFailed(problems, summary="first", ignored=clean.ignored)
         campaign = _matching_campaign(tx, system_id, clean)
         now = context.clock.timestamp()
         key = _contact_key(clean)
@@ -445,13 +463,14 @@ def put_personal_link(
             campaign_id=campaign.id,
             date_sent=now,
         )
-        return {
+        body = {
             "data": {
                 "number_customergauge": record_id,
                 "survey_link": context.survey_link(code),
                 "survey_link_short": context.short_link(code),
             }
         }
+        return body, clean.ignored
 
     return operation
 

@@ -28,6 +28,7 @@ from opengauge.server.http.bodies import parse_body
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.responses import json_response, limited_body
 from opengauge.server.http.state import State
+from opengauge.server.journal import note_caller
 from opengauge.server.storage import Tx
 
 PATH = "/v6/system-admin/data-admin/contacts/anonymize"
@@ -66,6 +67,7 @@ async def anonymize(request: Request) -> Response:
     claims = authenticate_bearer(
         request.headers.get("authorization"), region, state.keys, state.clock
     )
+    note_caller(request.scope, claims.system_id, claims.client_id)
     body = await limited_body(request, state.settings.max_body_bytes)
     operation: Callable[[Tx], Any]
     try:

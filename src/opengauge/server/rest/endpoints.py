@@ -12,6 +12,7 @@ from opengauge.server.http.bodies import parse_form
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.responses import json_response
 from opengauge.server.http.state import State
+from opengauge.server.journal import note_caller
 from opengauge.server.rest import anonymize, service
 from opengauge.server.rest.service import Stream
 
@@ -22,6 +23,7 @@ async def _export(request: Request, stream: Stream) -> Response:
     claims = authenticate_bearer(
         request.headers.get("authorization"), region, state.keys, state.clock
     )
+    note_caller(request.scope, claims.system_id, claims.client_id)
     params = parse_form(request.url.query)
     page = await state.db.run(service.read_page(params, claims, stream))
     return json_response(service.render_page(page, stream, state.settings.base_url))

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from opengauge.server.clock import Clock
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain.secrets import hash_api_key, hash_secret, new_api_key
-from opengauge.server.seed.schemas import Seed, SeedError, SystemSpec
+from opengauge.server.seed.schemas import (
+    AppSpec,
+    BounceSpec,
+    CampaignSpec,
+    MappingSpec,
+    Seed,
+    SeedError,
+    SystemSpec,
+)
 from opengauge.server.storage import Database, Tx
 from opengauge.server.storage.repositories import apps, lists, mappings, systems
 
@@ -24,17 +33,30 @@ class AppliedSystem:
 def apply_seed(db: Database, seed: Seed, clock: Clock | None = None) -> list[AppliedSystem]:
     """Create or update every system in ``seed`` in one transaction."""
     now = (clock or Clock()).timestamp()
-    # Hash outside the transaction: scrypt is slow and the hashes don't depend on the data.
-    secret_hashes = {
+    return db.run_sync(seed_operation(seed, hash_secrets(seed), now))
+
+
+def hash_secrets(seed: Seed) -> dict[str, str]:
+    """client_id -> secret hash of every app in ``seed``.
+
+    Done outside the transaction: scrypt is slow and the hashes don't depend on the data.
+    """
+    return {
         app.client_id: hash_secret(app.client_secret)
         for system in seed.systems
         for app in system.connected_apps
     }
 
+
+def seed_operation(
+    seed: Seed, secret_hashes: dict[str, str], now: str
+) -> Callable[[Tx], list[AppliedSystem]]:
+    """The operation applying ``seed`` (hashes from :func:`hash_secrets`)."""
+
     def operation(tx: Tx) -> list[AppliedSystem]:
         return [_apply_system(tx, spec, secret_hashes, now) for spec in seed.systems]
 
-    return db.run_sync(operation)
+    return operation
 
 
 def _apply_system(
@@ -77,39 +99,66 @@ def _apply_system(
     rule = spec.duplication_rule
     systems.set_duplication_rule(tx, system_id, rule.enabled, rule.days, rule.fields)
     for app in spec.connected_apps:
-        owner = apps.system_of_client(tx, app.client_id)
-        if owner is not None and owner != system_id:
-            raise SeedError(spec.name, [f"client_id {app.client_id!r} belongs to another system"])
-        apps.upsert(
-            tx,
-            system_id,
-            division_ids[app.division],
-            app.name,
-            app.client_id,
-            secret_hashes[app.client_id],
-            app.active,
-            now,
-        )
+        apply_app(tx, system_id, app, secret_hashes[app.client_id], division_ids, now)
     for mapping in spec.mappings:
-        mappings.upsert(
-            tx,
-            system_id,
-            mapping.reference,
-            mapping.name,
-            mapping.data_type,
-            list(mapping.fields.items()),
-            now,
-        )
+        apply_mapping(tx, system_id, mapping, now)
     for campaign in spec.campaigns:
-        systems.upsert_campaign(
-            tx,
-            system_id,
-            campaign.name,
-            campaign.active,
-            [{"field": f.field, "op": f.op, "values": f.values} for f in campaign.filters],
-            campaign.duplication_days,
-            now,
-        )
+        apply_campaign(tx, system_id, campaign, now)
     for bounce in spec.bounces:
-        lists.add_bounce(tx, system_id, bounce.email, bounce.type, bounce.reason, now)
+        apply_bounce(tx, system_id, bounce, now)
     return AppliedSystem(spec.name, system_id, existing is None, generated)
+
+
+def apply_app(
+    tx: Tx,
+    system_id: int,
+    app: AppSpec,
+    secret_hash: str,
+    division_ids: dict[str, int],
+    now: str,
+) -> None:
+    """Create or update a connected app (its division among ``division_ids``)."""
+    owner = apps.system_of_client(tx, app.client_id)
+    if owner is not None and owner != system_id:
+        raise SeedError(
+            systems.system_name(tx, system_id),
+            [f"client_id {app.client_id!r} belongs to another system"],
+        )
+    apps.upsert(
+        tx,
+        system_id,
+        division_ids[app.division],
+        app.name,
+        app.client_id,
+        secret_hash,
+        app.active,
+        now,
+    )
+
+
+def apply_mapping(tx: Tx, system_id: int, mapping: MappingSpec, now: str) -> None:
+    mappings.upsert(
+        tx,
+        system_id,
+        mapping.reference,
+        mapping.name,
+        mapping.data_type,
+        list(mapping.fields.items()),
+        now,
+    )
+
+
+def apply_campaign(tx: Tx, system_id: int, campaign: CampaignSpec, now: str) -> None:
+    systems.upsert_campaign(
+        tx,
+        system_id,
+        campaign.name,
+        campaign.active,
+        [{"field": f.field, "op": f.op, "values": f.values} for f in campaign.filters],
+        campaign.duplication_days,
+        now,
+    )
+
+
+def apply_bounce(tx: Tx, system_id: int, bounce: BounceSpec, now: str) -> None:
+    lists.add_bounce(tx, system_id, bounce.email, bounce.type, bounce.reason, now)

@@ -8,6 +8,7 @@ Parameters come from the query string and the body on every method, GET and DELE
 from __future__ import annotations
 
 import contextlib
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from opengauge.server.http.bodies import parse_body, parse_form, parse_multipart
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.responses import error_response, limited_body
 from opengauge.server.http.state import State
+from opengauge.server.journal import note_caller
 from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import apps, systems
 from opengauge.server.v4_1.anonymize.endpoints import MODULES as ANONYMIZE
@@ -55,17 +57,21 @@ def _credentials(request: Request, params: dict[str, Any], state: State) -> _Cre
     return _Credentials(None, key if isinstance(key, str) and key else None)
 
 
-def _authenticate(tx: Tx, credentials: _Credentials, region: str) -> Principal:
+def _authenticate(
+    tx: Tx, credentials: _Credentials, region: str, scope: MutableMapping[str, Any]
+) -> Principal:
     """The caller, or 200000: unknown, revoked or wrong-region credentials alike."""
     claims = credentials.claims
     if claims is not None:
         if claims.region == region and apps.is_active(
             tx, claims.app_id, claims.client_id, claims.system_id
         ):
+            note_caller(scope, claims.system_id, claims.client_id)
             return Principal(claims.system_id, apps.name_of(tx, claims.app_id))
     elif credentials.api_key is not None:
         found = systems.find_by_api_key_hash(tx, hash_api_key(credentials.api_key))
         if found is not None and found[1] == region:
+            note_caller(scope, found[0], API_USER)
             return Principal(found[0], API_USER)
     raise V41Error(ErrorCode.INVALID_API_KEY)
 
@@ -109,7 +115,7 @@ async def dispatch(request: Request) -> Response:
     region = region_of_host(request.headers.get("host"), state.settings.default_region)
 
     def operation(tx: Tx) -> Any:
-        return handler(tx, _authenticate(tx, credentials, region), call)
+        return handler(tx, _authenticate(tx, credentials, region, request.scope), call)
 
     try:
         result = await state.db.run(operation)

@@ -1,0 +1,1 @@
+"""The control plane ``/_opengauge/...``: OpenGauge's own sandbox surface (admin token)."""

@@ -1,0 +1,377 @@
+"""Routes of the control plane ``/_opengauge/...`` (the app checks the admin token first).
+
+Every answer is JSON: ``{"data": ...}`` on success, 204 for a deletion, and errors as
+``{"message": ...}`` (with ``errors`` for a 422), like the rest of OpenGauge's own surface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from opengauge.server.control import schemas
+from opengauge.server.control import service as control
+from opengauge.server.errors import ResourceNotFound, ValidationFailed
+from opengauge.server.http.responses import json_response, limited_body
+from opengauge.server.http.state import State
+from opengauge.server.journal import Entry
+from opengauge.server.seed.schemas import Seed, SeedError
+
+PREFIX = "/_opengauge"
+OUTBOX_LIMIT = 100
+OUTBOX_MAX = 1000
+#: Seed documents may be bigger than an API request.
+SEED_MAX_BYTES = 16 * 1024 * 1024
+
+
+def _state(request: Request) -> State:
+    state: State = request.app.state.opengauge
+    return state
+
+
+def _data(value: Any, status: int = 200) -> Response:
+    return json_response({"data": value}, status)
+
+
+def _created(created: bool, value: Any) -> Response:
+    return _data(value, 201 if created else 200)
+
+
+def _deleted() -> Response:
+    return Response(status_code=204)
+
+
+async def _body(request: Request, limit: int | None = None) -> bytes:
+    return await limited_body(request, limit or _state(request).settings.max_body_bytes)
+
+
+def _system(request: Request) -> str:
+    return str(request.path_params["system"])
+
+
+# -- seeds and reset ------------------------------------------------------------------
+
+
+async def reset(request: Request) -> Response:
+    """Delete every system, re-apply the seeds the server started with, and clear the
+    journal, the faults and the clock."""
+    state = _state(request)
+    try:
+        seeds = control.startup_seeds(state.settings)
+    except SeedError as error:
+        raise schemas.seed_problems(error) from None
+    state.clock.reset()
+    applied = await _apply(state, seeds, wipe=True)
+    state.journal.clear(everything=True)
+    state.faults.clear()
+    return _data({"systems": applied})
+
+
+async def apply_seed(request: Request) -> Response:
+    """Apply a seed document (YAML or JSON), creating or updating what it declares."""
+    state = _state(request)
+    seed = schemas.read_seed(await _body(request, SEED_MAX_BYTES))
+    return _data({"systems": await _apply(state, [seed])})
+
+
+async def _apply(state: State, seeds: list[Seed], *, wipe: bool = False) -> list[dict[str, Any]]:
+    # Hashing secrets is slow on purpose: off the event loop, before the transaction.
+    hashes = await asyncio.to_thread(control.hash_secrets, seeds)
+    operation = control.apply_seeds(seeds, hashes, state.clock.timestamp(), wipe=wipe)
+    applied: list[dict[str, Any]] = await state.db.run(operation)
+    return applied
+
+
+# -- systems --------------------------------------------------------------------------
+
+
+async def list_systems(request: Request) -> Response:
+    return _data(await _state(request).db.run(control.list_systems))
+
+
+async def create_system(request: Request) -> Response:
+    state = _state(request)
+    spec = schemas.read_system(await _body(request))
+    (applied,) = await _apply(state, [Seed(systems=[spec])])
+    return _created(applied["created"], applied)
+
+
+async def show_system(request: Request) -> Response:
+    return _data(await _state(request).db.run(control.show_system(_system(request))))
+
+
+async def delete_system(request: Request) -> Response:
+    state = _state(request)
+    system_id = await state.db.run(control.delete_system(_system(request)))
+    state.journal.clear(system_id)
+    return _deleted()
+
+
+# -- configuration of one system ------------------------------------------------------
+
+Lister = Callable[[Any, int], list[dict[str, Any]]]
+
+
+def _lister(lister: Lister) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return _data(await _state(request).db.run(control.list_of(_system(request), lister)))
+
+    return endpoint
+
+
+async def _entry(request: Request, kind: str) -> Any:
+    """A posted seed entry of ``kind``, checked against the system's configuration."""
+    state = _state(request)
+    body = await _body(request)
+    context = await state.db.run(control.system_context(_system(request)))
+    return schemas.read_entry(body, kind, context)
+
+
+async def put_app(request: Request) -> Response:
+    state = _state(request)
+    app = await _entry(request, "connected_apps")
+    secret_hash = await asyncio.to_thread(control.hash_app_secret, app)
+    created = await state.db.run(
+        control.put_app(_system(request), app, secret_hash, state.clock.timestamp())
+    )
+    shown = {"name": app.name, "client_id": app.client_id, "division": app.division}
+    return _created(created, {**shown, "active": app.active})
+
+
+async def delete_app(request: Request) -> Response:
+    client_id = request.path_params["client_id"]
+    await _state(request).db.run(control.delete_app(_system(request), client_id))
+    return _deleted()
+
+
+async def put_mapping(request: Request) -> Response:
+    state = _state(request)
+    mapping = await _entry(request, "mappings")
+    created = await state.db.run(
+        control.put_mapping(_system(request), mapping, state.clock.timestamp())
+    )
+    shown = {"reference": mapping.reference, "name": mapping.name}
+    return _created(created, {**shown, "data_type": mapping.data_type, "fields": mapping.fields})
+
+
+async def delete_mapping(request: Request) -> Response:
+    reference = request.path_params["reference"]
+    await _state(request).db.run(control.delete_mapping(_system(request), reference))
+    return _deleted()
+
+
+async def put_touchpoint(request: Request) -> Response:
+    name = schemas.read_touchpoint(await _body(request))
+    created = await _state(request).db.run(control.put_touchpoint(_system(request), name))
+    return _created(created, {"name": name})
+
+
+async def delete_touchpoint(request: Request) -> Response:
+    name = request.path_params["name"]
+    await _state(request).db.run(control.delete_touchpoint(_system(request), name))
+    return _deleted()
+
+
+async def put_campaign(request: Request) -> Response:
+    state = _state(request)
+    campaign = await _entry(request, "campaigns")
+    created = await state.db.run(
+        control.put_campaign(_system(request), campaign, state.clock.timestamp())
+    )
+    filters = [{"field": f.field, "op": f.op, "values": f.values} for f in campaign.filters]
+    shown = {"name": campaign.name, "active": campaign.active, "filters": filters}
+    return _created(created, {**shown, "duplication_days": campaign.duplication_days})
+
+
+async def delete_campaign(request: Request) -> Response:
+    name = request.path_params["name"]
+    await _state(request).db.run(control.delete_campaign(_system(request), name))
+    return _deleted()
+
+
+async def put_bounce(request: Request) -> Response:
+    state = _state(request)
+    bounce = await _entry(request, "bounces")
+    created = await state.db.run(
+        control.put_bounce(_system(request), bounce, state.clock.timestamp())
+    )
+    shown = {"email": bounce.email.lower(), "type": bounce.type, "reason": bounce.reason}
+    return _created(created, shown)
+
+
+async def delete_bounce(request: Request) -> Response:
+    email = request.path_params["email"]
+    await _state(request).db.run(control.delete_bounce(_system(request), email))
+    return _deleted()
+
+
+# -- outbox ---------------------------------------------------------------------------
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit")
+    if raw is None:
+        return OUTBOX_LIMIT
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= OUTBOX_MAX):
+        message = f"The limit must be a whole number between 1 and {OUTBOX_MAX}."
+        raise ValidationFailed({"limit": [message]}, summary="first")
+    return int(raw)
+
+
+async def list_outbox(request: Request) -> Response:
+    name = request.path_params.get("system")
+    return _data(await _state(request).db.run(control.list_outbox(name, _limit(request))))
+
+
+# -- journal --------------------------------------------------------------------------
+
+
+async def _journal_json(state: State, entries: list[Entry]) -> list[dict[str, Any]]:
+    ids = sorted({e.system_id for e in entries if e.system_id is not None})
+    names: dict[int, str] = await state.db.run(control.system_names(ids)) if ids else {}
+    ordered = sorted(entries, key=lambda e: e.id)
+    return [e.to_json(names.get(e.system_id) if e.system_id is not None else None) for e in ordered]
+
+
+async def journal(request: Request) -> Response:
+    """Every system's entries, and those of requests nobody was recognised for."""
+    state = _state(request)
+    entries = [e for system_id in state.journal.systems() for e in state.journal.entries(system_id)]
+    return _data(await _journal_json(state, entries))
+
+
+async def clear_journal(request: Request) -> Response:
+    _state(request).journal.clear(everything=True)
+    return _deleted()
+
+
+async def system_journal(request: Request) -> Response:
+    state = _state(request)
+    system_id = await state.db.run(control.system_id_of(_system(request)))
+    return _data(await _journal_json(state, state.journal.entries(system_id)))
+
+
+async def clear_system_journal(request: Request) -> Response:
+    state = _state(request)
+    state.journal.clear(await state.db.run(control.system_id_of(_system(request))))
+    return _deleted()
+
+
+# -- faults ---------------------------------------------------------------------------
+
+
+async def list_faults(request: Request) -> Response:
+    return _data([rule.to_json() for rule in _state(request).faults.rules])
+
+
+async def add_fault(request: Request) -> Response:
+    spec = schemas.read_fault(await _body(request))
+    rule = _state(request).faults.add(
+        spec.path,
+        methods=spec.methods,
+        status=spec.status,
+        latency_ms=spec.latency_ms,
+        probability=spec.probability,
+        retry_after=spec.retry_after,
+        count=spec.count,
+        seed=spec.seed,
+    )
+    return _data(rule.to_json(), 201)
+
+
+async def clear_faults(request: Request) -> Response:
+    _state(request).faults.clear()
+    return _deleted()
+
+
+async def delete_fault(request: Request) -> Response:
+    fault_id = request.path_params["fault"]
+    if not _state(request).faults.remove(fault_id):
+        raise ResourceNotFound(f"Fault [{fault_id}] not found.")
+    return _deleted()
+
+
+# -- clock ----------------------------------------------------------------------------
+
+
+def _clock_json(state: State) -> dict[str, Any]:
+    clock = state.clock
+    return {
+        "now": schemas.timestamp(clock.time()),
+        "offset": round(clock.drift(), 3),
+        "frozen": clock.frozen is not None,
+    }
+
+
+async def show_clock(request: Request) -> Response:
+    return _data(_clock_json(_state(request)))
+
+
+async def change_clock(request: Request) -> Response:
+    state = _state(request)
+    change, moment = schemas.read_clock_change(await _body(request))
+    clock = state.clock
+    if change.offset is not None:
+        clock.set_offset(change.offset)
+    if moment is not None:
+        clock.set_time(moment)
+    if change.frozen is True:
+        clock.freeze()
+    elif change.frozen is False:
+        clock.unfreeze()
+    if change.advance is not None:
+        clock.advance(change.advance)
+    return _data(_clock_json(state))
+
+
+async def reset_clock(request: Request) -> Response:
+    _state(request).clock.reset()
+    return _data(_clock_json(_state(request)))
+
+
+def _routes() -> list[Route]:
+    table: list[tuple[str, Callable[[Request], Awaitable[Response]], str]] = [
+        ("/reset", reset, "POST"),
+        ("/seed", apply_seed, "POST"),
+        ("/systems", list_systems, "GET"),
+        ("/systems", create_system, "POST"),
+        ("/systems/{system}", show_system, "GET"),
+        ("/systems/{system}", delete_system, "DELETE"),
+        ("/systems/{system}/apps", _lister(control.list_apps_of), "GET"),
+        ("/systems/{system}/apps", put_app, "POST"),
+        ("/systems/{system}/apps/{client_id}", delete_app, "DELETE"),
+        ("/systems/{system}/mappings", _lister(control.list_mappings_of), "GET"),
+        ("/systems/{system}/mappings", put_mapping, "POST"),
+        ("/systems/{system}/mappings/{reference}", delete_mapping, "DELETE"),
+        ("/systems/{system}/touchpoints", _lister(control.list_touchpoints_of), "GET"),
+        ("/systems/{system}/touchpoints", put_touchpoint, "POST"),
+        ("/systems/{system}/touchpoints/{name}", delete_touchpoint, "DELETE"),
+        ("/systems/{system}/campaigns", _lister(control.list_campaigns_of), "GET"),
+        ("/systems/{system}/campaigns", put_campaign, "POST"),
+        ("/systems/{system}/campaigns/{name}", delete_campaign, "DELETE"),
+        ("/systems/{system}/bounces", _lister(control.list_bounces_of), "GET"),
+        ("/systems/{system}/bounces", put_bounce, "POST"),
+        ("/systems/{system}/bounces/{email}", delete_bounce, "DELETE"),
+        ("/systems/{system}/outbox", list_outbox, "GET"),
+        ("/systems/{system}/journal", system_journal, "GET"),
+        ("/systems/{system}/journal", clear_system_journal, "DELETE"),
+        ("/outbox", list_outbox, "GET"),
+        ("/journal", journal, "GET"),
+        ("/journal", clear_journal, "DELETE"),
+        ("/faults", list_faults, "GET"),
+        ("/faults", add_fault, "POST"),
+        ("/faults", clear_faults, "DELETE"),
+        ("/faults/{fault}", delete_fault, "DELETE"),
+        ("/clock", show_clock, "GET"),
+        ("/clock", change_clock, "POST"),
+        ("/clock", reset_clock, "DELETE"),
+    ]
+    return [Route(PREFIX + path, endpoint, methods=[method]) for path, endpoint, method in table]
+
+
+ROUTES = _routes()

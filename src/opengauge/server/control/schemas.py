@@ -1,0 +1,178 @@
+"""Request bodies of the control plane and how they are read.
+
+Configuration bodies (systems, apps, mappings, campaigns, bounces) are the entries of a seed
+file and are checked by the seed file's own rules (``seed/schemas.py``); problems come back
+as a Laravel-style 422 whose ``errors`` are keyed by the field's path.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import msgspec
+
+from opengauge.server.errors import MalformedJson, ValidationFailed
+from opengauge.server.seed.schemas import Seed, SeedError, SystemSpec, parse_seed, validate_seed
+
+T = TypeVar("T")
+NOT_AN_OBJECT = "The body must be a JSON object."
+
+
+class FaultSpec(msgspec.Struct, forbid_unknown_fields=True):
+    """A fault rule as posted to ``/_opengauge/faults``."""
+
+    path: str
+    methods: list[str] = []
+    status: int | None = None
+    latency_ms: int = 0
+    probability: float = 1.0
+    retry_after: int | None = None
+    count: int | None = None
+    seed: int | None = None
+
+
+class ClockChange(msgspec.Struct, forbid_unknown_fields=True):
+    """What ``POST /_opengauge/clock`` may change; applied in this order."""
+
+    offset: float | None = None
+    time: str | None = None
+    frozen: bool | None = None
+    advance: float | None = None
+
+
+class TouchpointSpec(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+
+
+def read_json(body: bytes) -> dict[str, Any]:
+    """A JSON object body; 400 for broken JSON, 422 for anything but an object."""
+    try:
+        value = msgspec.json.decode(body) if body.strip() else {}
+    except (msgspec.DecodeError, RecursionError):
+        raise MalformedJson() from None
+    if not isinstance(value, dict):
+        raise ValidationFailed({"body": [NOT_AN_OBJECT]}, summary="first")
+    return value
+
+
+def _convert(data: dict[str, Any], kind: type[T]) -> T:
+    try:
+        return msgspec.convert(data, kind, strict=True)
+    except msgspec.ValidationError as exc:
+        text, _, path = str(exc).rpartition(" - at `$")
+        where = path.rstrip("`").lstrip(".") or "body"
+        raise ValidationFailed({where: [text or str(exc)]}, summary="first") from None
+
+
+def read_fault(body: bytes) -> FaultSpec:
+    spec = _convert(read_json(body), FaultSpec)
+    errors: dict[str, list[str]] = {}
+    if not spec.path.startswith("/") or spec.path.startswith("/_opengauge"):
+        errors["path"] = ["The path must start with / and not be a control plane path."]
+    if spec.status is not None and not (400 <= spec.status <= 599 and _known(spec.status)):
+        errors["status"] = ["The status must be an HTTP error status between 400 and 599."]
+    if spec.status is None and spec.latency_ms == 0:
+        errors["status"] = ["A fault needs a status, a latency_ms, or both."]
+    if not 0 <= spec.latency_ms <= 60_000:
+        errors["latency_ms"] = ["The latency_ms must be between 0 and 60000."]
+    if not 0.0 <= spec.probability <= 1.0:
+        errors["probability"] = ["The probability must be between 0 and 1."]
+    if spec.retry_after is not None and not 0 <= spec.retry_after <= 86_400:
+        errors["retry_after"] = ["The retry_after must be between 0 and 86400 seconds."]
+    if spec.count is not None and spec.count < 1:
+        errors["count"] = ["The count must be at least 1."]
+    if any(not m.isascii() or not m.isalpha() for m in spec.methods):
+        errors["methods"] = ["The methods must be HTTP method names."]
+    if errors:
+        raise ValidationFailed(errors, summary="first")
+    return spec
+
+
+def _known(status: int) -> bool:
+    try:
+        HTTPStatus(status)
+    except ValueError:
+        return False
+    return True
+
+
+def read_clock_change(body: bytes) -> tuple[ClockChange, float | None]:
+    """The change and, when ``time`` is given, that moment in seconds since the epoch."""
+    change = _convert(read_json(body), ClockChange)
+    if change == ClockChange():
+        raise ValidationFailed(
+            {"body": ["Give at least one of offset, time, frozen or advance."]}, summary="first"
+        )
+    moment = None
+    if change.time is not None:
+        try:
+            parsed = datetime.fromisoformat(change.time)
+        except ValueError:
+            raise ValidationFailed(
+                {"time": ["The time must be an ISO 8601 date-time."]}, summary="first"
+            ) from None
+        moment = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    return change, moment
+
+
+def read_touchpoint(body: bytes) -> str:
+    name = _convert(read_json(body), TouchpointSpec).name.strip()
+    if not name or len(name) > 128 or any(ord(ch) < 32 for ch in name):
+        raise ValidationFailed(
+            {"name": ["The name must be 1 to 128 characters, without line breaks."]},
+            summary="first",
+        )
+    return name
+
+
+def read_seed(body: bytes) -> Seed:
+    """A whole seed document, YAML or JSON."""
+    try:
+        return parse_seed(body.decode("utf-8", errors="replace"), "seed")
+    except SeedError as error:
+        raise seed_problems(error) from None
+
+
+def read_system(body: bytes) -> SystemSpec:
+    """One system entry of a seed file."""
+    (system,) = _as_seed(read_json(body), "").systems
+    return system
+
+
+def read_entry(body: bytes, kind: str, system: dict[str, Any]) -> Any:
+    """One ``kind`` entry (``connected_apps``, ``mappings``...) for ``system``.
+
+    It is checked inside a copy of the system's own configuration, so a mapping may use the
+    system's segments and an app its divisions.
+    """
+    data = {**system, kind: [read_json(body)]}
+    (checked,) = _as_seed(data, f"{kind}[0]").systems
+    return getattr(checked, kind)[0]
+
+
+def _as_seed(system: dict[str, Any], prefix: str) -> Seed:
+    try:
+        return validate_seed({"systems": [system]}, "body")
+    except SeedError as error:
+        raise seed_problems(error, f"systems[0].{prefix}".rstrip(".")) from None
+
+
+def seed_problems(error: SeedError, prefix: str = "") -> ValidationFailed:
+    """A seed's problems as a 422; ``prefix`` is cut from each problem's path."""
+    errors: dict[str, list[str]] = {}
+    for problem in error.problems:
+        where, sep, text = problem.partition(": ")
+        if not sep:
+            where, text = "body", problem
+        if prefix and where.startswith(prefix):
+            where = where[len(prefix) :].lstrip(".") or "body"
+        errors.setdefault(where, []).append(text)
+    return ValidationFailed(errors, summary="first")
+
+
+def timestamp(moment: float) -> str:
+    """Seconds since the epoch as ISO 8601 UTC with milliseconds and ``Z``."""
+    text = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
