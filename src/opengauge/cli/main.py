@@ -11,26 +11,9 @@ from typing import Any
 import click
 
 from opengauge import __version__
-from opengauge.server.settings import Settings, SettingsError
+from opengauge.cli.common import database_option, print_table, settings_from
 
 DEMO_SEED = "demo.yaml"
-
-
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return Settings.from_env(**overrides)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
-
-
-def _database_option(function: Any) -> Any:
-    return click.option(
-        "--database",
-        "database_url",
-        metavar="URL",
-        help="sqlite:///path.db or postgresql://user@host/db "
-        "[env OPENGAUGE_DATABASE_URL; default sqlite:///opengauge.db]",
-    )(function)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,7 +25,7 @@ def main() -> None:
 @main.command()
 @click.option("--host", help="Interface to listen on [env OPENGAUGE_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [env OPENGAUGE_PORT; default 8080].")
-@_database_option
+@database_option
 @click.option(
     "--seed",
     type=click.Path(exists=True, dir_okay=False),
@@ -58,7 +41,7 @@ def serve(access_log: bool, **options: Any) -> None:
     """Run the server (migrating the database first)."""
     from opengauge.cli.serve import run
 
-    settings = _settings(**{k: v for k, v in options.items()})
+    settings = settings_from(**{k: v for k, v in options.items()})
     run(settings, access_log=access_log)
 
 
@@ -68,25 +51,25 @@ def db() -> None:
 
 
 @db.command()
-@_database_option
+@database_option
 def upgrade(database_url: str | None) -> None:
     """Apply all migrations and create a token signing key if there is none."""
     from opengauge.server.bootstrap import prepare_database
     from opengauge.server.storage import Database, migrate
 
-    settings = _settings(database_url=database_url)
+    settings = settings_from(database_url=database_url)
     database = Database(settings.database_url)
     prepare_database(database)
     click.echo(f"database at revision {migrate.current_revision(database)}")
 
 
 @db.command()
-@_database_option
+@database_option
 def current(database_url: str | None) -> None:
     """Print the schema revision of the database."""
     from opengauge.server.storage import Database, migrate
 
-    settings = _settings(database_url=database_url)
+    settings = settings_from(database_url=database_url)
     revision = migrate.current_revision(Database(settings.database_url))
     click.echo(revision or "empty (run `opengauge db upgrade`)")
 
@@ -100,26 +83,17 @@ def current(database_url: str | None) -> None:
 )
 @click.option("--system", "system_name", help="Only this system (by name).")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows to show, newest last.")
-@_database_option
+@database_option
 def show(table: str, system_name: str | None, limit: int, database_url: str | None) -> None:
     """Print the stored rows of TABLE, to see what imports wrote."""
     from opengauge.server.storage import Database
     from opengauge.server.storage.repositories import browse
 
-    settings = _settings(database_url=database_url)
+    settings = settings_from(database_url=database_url)
     columns, rows = Database(settings.database_url).run_sync(
         lambda tx: browse.latest_rows(tx, table, system_name, limit)
     )
-    widths = [max([len(c)] + [len(_cell(row[i])) for row in rows]) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in rows:
-        click.echo("  ".join(_cell(v).ljust(w) for v, w in zip(row, widths, strict=True)))
-    click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    print_table(columns, rows)
 
 
 @main.group(name="api-key")
@@ -129,14 +103,14 @@ def api_key() -> None:
 
 @api_key.command()
 @click.option("--system", "system_name", required=True, help="The system (by name).")
-@_database_option
+@database_option
 def rotate(system_name: str, database_url: str | None) -> None:
     """Give a system a new API key and print it; the old key stops working at once."""
     from opengauge.server.domain.secrets import hash_api_key, new_api_key
     from opengauge.server.storage import Database
     from opengauge.server.storage.repositories import systems
 
-    settings = _settings(database_url=database_url)
+    settings = settings_from(database_url=database_url)
     key = new_api_key()
     changed = Database(settings.database_url).run_sync(
         lambda tx: systems.set_api_key_hash(tx, system_name, hash_api_key(key))
@@ -156,7 +130,7 @@ def bounces() -> None:
 @click.option("--system", "system_name", required=True, help="The system (by name).")
 @click.option("--type", "kind", default="hard", show_default=True, help="hard or soft.")
 @click.option("--reason", help="The mail server's words, e.g. '550 no such user'.")
-@_database_option
+@database_option
 def add_bounce(
     email: str, system_name: str, kind: str, reason: str | None, database_url: str | None
 ) -> None:
@@ -165,7 +139,7 @@ def add_bounce(
     from opengauge.server.storage import Database, Tx
     from opengauge.server.storage.repositories import lists, systems
 
-    settings = _settings(database_url=database_url)
+    settings = settings_from(database_url=database_url)
 
     def operation(tx: Tx) -> bool | None:
         found = systems.find_by_name(tx, system_name)
@@ -201,7 +175,7 @@ def validate(file: str) -> None:
 
 @seed.command(name="apply")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@_database_option
+@database_option
 def apply_command(file: str, database_url: str | None) -> None:
     """Apply FILE to the database (migrating it first)."""
     from opengauge.server.bootstrap import prepare_database
@@ -209,7 +183,7 @@ def apply_command(file: str, database_url: str | None) -> None:
     from opengauge.server.seed.service import apply_seed
     from opengauge.server.storage import Database
 
-    settings = _settings(database_url=database_url)
+    settings = settings_from(database_url=database_url)
     try:
         parsed = load_seed(file)
     except SeedError as exc:
@@ -236,7 +210,10 @@ def configure_logging(level: str) -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+from opengauge.cli.admin import apps, mappings  # noqa: E402
 from opengauge.cli.transfer import export, import_  # noqa: E402
 
 main.add_command(import_)
 main.add_command(export)
+main.add_command(apps)
+main.add_command(mappings)
