@@ -7,6 +7,7 @@ as a Laravel-style 422 whose ``errors`` are keyed by the field's path.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -61,16 +62,29 @@ def _convert(data: dict[str, Any], kind: type[T]) -> T:
     try:
         return msgspec.convert(data, kind, strict=True)
     except msgspec.ValidationError as exc:
-        text, _, path = str(exc).rpartition(" - at `$")
-        where = path.rstrip("`").lstrip(".") or "body"
-        raise ValidationFailed({where: [text or str(exc)]}, summary="first") from None
+        raise ValidationFailed(_problem(str(exc)), summary="first") from None
+
+
+_FIELD = re.compile(r"^Object (missing required|contains unknown) field `([^`]*)`")
+
+
+def _problem(message: str) -> dict[str, list[str]]:
+    """msgspec's message as Laravel-style errors keyed by the field's path."""
+    text, at, path = message.partition(" - at `$")
+    where = path.rstrip("`").lstrip(".") if at else ""
+    found = _FIELD.match(text)
+    if found:
+        name = f"{where}.{found[2]}" if where else found[2]
+        missing = found[1] == "missing required"
+        return {name: [f"The {name} field is {'required' if missing else 'not allowed'}."]}
+    return {where or "body": [f"The {where or 'body'} is invalid: {text}."]}
 
 
 def read_fault(body: bytes) -> FaultSpec:
     spec = _convert(read_json(body), FaultSpec)
     errors: dict[str, list[str]] = {}
-    if not spec.path.startswith("/") or spec.path.startswith("/_opengauge"):
-        errors["path"] = ["The path must start with / and not be a control plane path."]
+    if not spec.path.startswith(("/", "*")) or spec.path.startswith("/_opengauge"):
+        errors["path"] = ["The path must be a glob starting with / or * outside /_opengauge."]
     if spec.status is not None and not (400 <= spec.status <= 599 and _known(spec.status)):
         errors["status"] = ["The status must be an HTTP error status between 400 and 599."]
     if spec.status is None and spec.latency_ms == 0:
