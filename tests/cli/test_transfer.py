@@ -11,6 +11,8 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from opengauge.client import Client
 from tests.support import (
     ACCOUNT_MAPPING,
@@ -23,6 +25,11 @@ from tests.support import (
 )
 
 HEADER = ["Account Name", "Account Number"]
+
+# The importer and exporter are HTTP clients: what they do does not depend on the server's
+# database, whose behaviour under these same requests is tested on both backends elsewhere
+# (and test_admin.py runs the CLI against PostgreSQL). SQLite only keeps the suite quick.
+pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 
 def _env(tenant: Tenant) -> dict[str, str]:
