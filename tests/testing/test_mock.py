@@ -264,3 +264,52 @@ def test_a_sandbox_can_be_used_directly() -> None:
         finally:
             cg.deactivate()
         assert [a["name"] for a in cg.accounts()] == ["Direct"]
+
+
+def test_redirects_and_streamed_bodies() -> None:
+    with mock_customergauge() as cg:
+        token = _token()
+        link = requests.put(
+            f"{cg.urls.imports}/personal-link/",
+            json={"configuration": cg.mappings["Personal links"], "record": {"Email": "a@b.co"}},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()["data"]
+        short = requests.get(link["survey_link_short"], timeout=10)  # 302 to /r/<code>
+        assert [r.status_code for r in short.history] == [302]
+        assert short.url == link["survey_link"]
+        with requests.get(link["survey_link"], stream=True, timeout=10) as streamed:
+            assert b"".join(streamed.iter_content(64)).startswith(b"<!DOCTYPE html>")
+        assert httpx.get(link["survey_link_short"], follow_redirects=True).status_code == 200
+
+
+class _Slow:
+    """A target that never answers in time."""
+
+    def call(self, request: Any, read_timeout: float | None) -> Any:
+        assert read_timeout == 1.5
+        raise TimeoutError("no response within 1.5 s")
+
+    async def acall(self, request: Any, read_timeout: float | None) -> Any:
+        return self.call(request, read_timeout)
+
+
+def test_timeouts_raise_the_clients_own_errors() -> None:
+    from opengauge.testing import _interception
+
+    slow = _Slow()
+    _interception.activate(slow)
+    try:
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            requests.get("https://api.eu.customergauge.com/", timeout=(5, 1.5))
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get("https://api.eu.customergauge.com/", timeout=httpx.Timeout(5, read=1.5))
+
+        async def async_get() -> None:
+            async with httpx.AsyncClient(timeout=1.5) as http:
+                await http.get("https://api.eu.customergauge.com/")
+
+        with pytest.raises(httpx.ReadTimeout):
+            asyncio.run(async_get())
+    finally:
+        _interception.deactivate(slow)

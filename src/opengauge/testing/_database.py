@@ -71,6 +71,8 @@ class Template:
 
     path: Path
     systems: dict[str, SystemInfo]
+    #: The seed as a JSON file: the server's ``seed`` setting, what ``/_opengauge/reset`` restores.
+    seed_path: Path
 
     def copy_to(self, folder: Path) -> Path:
         target = folder / "opengauge.db"
@@ -101,7 +103,9 @@ class _Templates:
         shutil.copyfile(self._schema_file(folder), path)
         db = Database(f"sqlite:///{path}")
         applied = apply_seed(db, seed, Clock())
-        return Template(path, describe(seed, applied, {}))
+        seed_path = folder / f"seed-{number}.json"
+        seed_path.write_bytes(msgspec.json.encode(seed))
+        return Template(path, describe(seed, applied, {}), seed_path)
 
     def _schema_file(self, folder: Path) -> Path:
         """An empty database at the newest schema, with a token signing key."""

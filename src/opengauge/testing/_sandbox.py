@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import secrets
 import shutil
 import tempfile
@@ -17,14 +18,15 @@ from opengauge.server.clock import Clock
 from opengauge.server.seed.service import apply_seed
 from opengauge.server.settings import Settings
 from opengauge.server.storage import Database, Tx
-from opengauge.server.storage.repositories import browse, lists, outbox
+from opengauge.server.storage.repositories import browse, lists, outbox, systems
 from opengauge.testing import _interception
-from opengauge.testing._asgi import AppThread
+from opengauge.testing._asgi import AppThread, Request, Response
 from opengauge.testing._database import SystemInfo, describe, templates
 from opengauge.testing._seed import SeedSource, read_seed
 
 #: More rows than any test stores; the inspection helpers return everything.
 _ALL = 1_000_000
+_CONTROL_TIMEOUT = 60.0
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -70,7 +72,6 @@ class System:
 
     def __init__(self, info: SystemInfo, db: Database) -> None:
         self.name = info.name
-        self.id = info.id
         self.region = info.region
         #: Mapping name -> reference, e.g. ``mappings["Records"]``.
         self.mappings: Mapping[str, str] = MappingProxyType(dict(info.mappings))
@@ -79,7 +80,15 @@ class System:
         self._db = db
 
     def __repr__(self) -> str:
-        return f"<System {self.name!r} region={self.region!r} id={self.id}>"
+        return f"<System {self.name!r} region={self.region!r}>"
+
+    @property
+    def id(self) -> int:
+        """The system's database id (looked up by name: a control-plane reset renumbers)."""
+        found = self._read(lambda tx: systems.find_by_name(tx, self.name))
+        if found is None:
+            raise LookupError(f"system {self.name!r} does not exist (any more)")
+        return found[0]
 
     @property
     def client_id(self) -> str:
@@ -129,17 +138,20 @@ class System:
 
     def outbox(self) -> list[Row]:
         """Invitation e-mails, oldest first: recipient, subject, link, status, ..."""
-        entries = self._read(lambda tx: outbox.entries(tx, self.id, _ALL))
+        system_id = self.id
+        entries = self._read(lambda tx: outbox.entries(tx, system_id, _ALL))
         return [dataclasses.asdict(entry) for entry in entries]
 
     def unsubscribes(self) -> list[Row]:
         """Unsubscribed addresses, oldest first: email, date, added_by."""
-        rows = self._read(lambda tx: lists.unsubscribes(tx, self.id, 0, _ALL, None, None))
+        system_id = self.id
+        rows = self._read(lambda tx: lists.unsubscribes(tx, system_id, 0, _ALL, None, None))
         return [{"email": e, "date": d, "added_by": by} for e, d, by in rows]
 
     def bounces(self) -> list[Row]:
         """Bounced addresses, oldest first: email, type, reason, date."""
-        rows = self._read(lambda tx: lists.bounces(tx, self.id, 0, _ALL, None, None))
+        system_id = self.id
+        rows = self._read(lambda tx: lists.bounces(tx, system_id, 0, _ALL, None, None))
         return [{"email": e, "type": t, "reason": r, "date": d} for e, t, r, d in rows]
 
     def _view(self, view: str) -> list[Row]:
@@ -174,7 +186,9 @@ class _Environment:
             #: The server's clock: ``clock.advance(3601)``, ``clock.freeze()``, ``clock.reset()``.
             self.clock = Clock()
             settings = self._settings(path, self._infos[self._default].region).replace(
-                admin_token=self.admin_token, strict_mapping=strict
+                admin_token=self.admin_token,
+                strict_mapping=strict,
+                seed=str(template.seed_path),
             )
             self.app = OpenGaugeApp(settings, clock=self.clock, tune_gc=False)
             self._start()
@@ -192,6 +206,9 @@ class _Environment:
         raise NotImplementedError
 
     def _stop(self) -> None:
+        raise NotImplementedError
+
+    def _send(self, request: Request) -> Response:
         raise NotImplementedError
 
     @property
@@ -265,6 +282,40 @@ class _Environment:
         applied = apply_seed(self.app.state.db, parsed, self.clock)
         self._infos = describe(parsed, applied, self._infos)
 
+    # -- the control plane (docs/control-plane.md) --------------------------------------
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        """Call ``/_opengauge/<path>`` with the admin token; the answer's ``data`` (or None).
+
+        ``control("POST", "faults", {"path": "/records*", "status": 429, "count": 1})``.
+        Raises ``RuntimeError`` with the server's message when it refuses.
+        """
+        headers = [(b"authorization", f"Bearer {self.admin_token}".encode())]
+        content = b""
+        if body is not None:
+            headers.append((b"content-type", b"application/json"))
+            content = json.dumps(body).encode()
+        url = f"{self.urls.api}/_opengauge/{path.lstrip('/')}"
+        answer = self._send(Request(method, url, headers, content))
+        decoded = json.loads(answer.body) if answer.body else {}
+        if answer.status >= 400:
+            raise RuntimeError(f"{method} {path}: {answer.status} {decoded.get('message', '')}")
+        return decoded.get("data")
+
+    def journal(self, system: str | None = None) -> list[Row]:
+        """The last requests a system's clients made (default system), oldest first."""
+        entries: list[Row] = self.control("GET", f"systems/{system or self._default}/journal")
+        return entries
+
+    def add_fault(self, **rule: Any) -> Row:
+        """Add a fault rule (``path=``, ``status=``, ``latency_ms=``, ``count=``...)."""
+        added: Row = self.control("POST", "faults", rule)
+        return added
+
+    def reset(self) -> None:
+        """Back to the seed: every system re-created, journal, faults and clock cleared."""
+        self.control("POST", "reset")
+
     # -- what is stored (the default system) -------------------------------------------
 
     def accounts(self) -> list[Row]:
@@ -305,6 +356,9 @@ class Sandbox(_Environment):
     def _stop(self) -> None:
         _interception.deactivate(self._thread)
         self._thread.stop()
+
+    def _send(self, request: Request) -> Response:
+        return self._thread.call(request, _CONTROL_TIMEOUT)
 
     @property
     def urls(self) -> Urls:

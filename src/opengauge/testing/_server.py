@@ -7,9 +7,11 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from opengauge.server.settings import Settings
+from opengauge.testing._asgi import Request, Response
 from opengauge.testing._sandbox import Urls, _Environment
 from opengauge.testing._seed import SeedSource
 
@@ -81,6 +83,12 @@ class ThreadedServer(_Environment):
                 self._socket.close()
                 raise RuntimeError("OpenGauge did not start; see the log above")
             time.sleep(0.005)
+
+    def _send(self, request: Request) -> Response:
+        answer = httpx.request(
+            request.method, request.url, headers=request.headers, content=request.body, timeout=60
+        )
+        return Response(answer.status_code, list(answer.headers.raw), answer.content)
 
     def _stop(self) -> None:
         self._server.should_exit = True

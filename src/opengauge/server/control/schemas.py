@@ -147,6 +147,10 @@ def read_seed(body: bytes) -> Seed:
         return parse_seed(body.decode("utf-8", errors="replace"), "seed")
     except SeedError as error:
         raise seed_problems(error) from None
+    except RecursionError:
+        raise ValidationFailed(
+            {"body": ["The seed is nested too deeply."]}, summary="first"
+        ) from None
 
 
 def read_system(body: bytes) -> SystemSpec:
@@ -179,10 +183,15 @@ def seed_problems(error: SeedError, prefix: str = "") -> ValidationFailed:
     for problem in error.problems:
         where, sep, text = problem.partition(": ")
         if not sep:
-            where, text = "body", problem
+            where, text = "", problem
         if prefix and where.startswith(prefix):
-            where = where[len(prefix) :].lstrip(".") or "body"
-        errors.setdefault(where, []).append(text)
+            where = where[len(prefix) :].lstrip(".")
+        found = _FIELD.match(text)
+        if found:
+            where = f"{where}.{found[2]}" if where else found[2]
+            state = "required" if found[1] == "missing required" else "not allowed"
+            text = f"The {where} field is {state}."
+        errors.setdefault(where or "body", []).append(text)
     return ValidationFailed(errors, summary="first")
 
 
