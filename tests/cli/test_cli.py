@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from opengauge.cli.serve import worker_environment
+from opengauge.server.settings import Settings
 from opengauge.server.storage import migrate
 from tests.conftest import BACKENDS
 from tests.support import OPENGAUGE, Served, ServerProcesses, clean_env, database_url, free_port
@@ -197,6 +199,27 @@ def test_two_worker_processes_share_one_database(
         assert len(workers) >= 3  # the supervisor and two workers
         shown = _run("db", "show", "accounts", "--database", url)
         assert shown.stdout.strip().endswith("(10 rows)")
+        # One admin token for every worker: each request may land on either process.
+        printed = re.search(r"control plane admin token: (\S+)", "".join(served.output))
+        assert printed
+        admin = {"Authorization": f"Bearer {printed[1]}"}
+        answers = [httpx.get(f"{base}/_opengauge/systems", headers=admin) for _ in range(20)]
+        assert [a.status_code for a in answers] == [200] * 20
+
+
+def test_worker_environment_rebuilds_every_setting() -> None:
+    settings = Settings(
+        port=9000,
+        workers=3,
+        admin_token="t",
+        journal_size=7,
+        strict_mapping=True,
+        demo=True,
+        seed="s.yaml",
+        outbox_poll_seconds=0.5,
+    )
+    rebuilt = Settings.from_env(worker_environment(settings))
+    assert rebuilt == settings.replace(workers=1, public_url="http://localhost:9000")
 
 
 def _post_json(url: str, body: bytes) -> dict[str, str]:

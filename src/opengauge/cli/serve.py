@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
 import sys
 
 import click
@@ -58,21 +60,13 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
     if settings.workers == 1:
         uvicorn.run(OpenGaugeApp(settings), **common)  # type: ignore[arg-type]
         return
-    # Workers are separate processes: hand them the settings through the environment.
-    for name, value in (
-        ("database_url", settings.database_url),
-        ("public_url", settings.base_url),
-        ("default_region", settings.default_region),
-        ("token_ttl", str(settings.token_ttl)),
-        ("max_body_bytes", str(settings.max_body_bytes)),
-        ("sqlite_synchronous", settings.sqlite_synchronous),
-        ("smtp_url", settings.smtp_url),
-        ("mail_from", settings.mail_from),
-        ("outbox_poll_seconds", str(settings.outbox_poll_seconds)),
-        ("host", settings.host),
-        ("port", str(settings.port)),
-    ):
-        os.environ[ENV_PREFIX + name.upper()] = value
+    # Workers are separate processes: hand them every setting through the environment, and
+    # one admin token (a token generated in each worker would differ from worker to worker).
+    if not settings.admin_token:
+        settings = settings.replace(admin_token=secrets.token_urlsafe(24))
+        click.echo(f"control plane admin token: {settings.admin_token}")
+    for name, value in worker_environment(settings).items():
+        os.environ[name] = value
     uvicorn.run("opengauge.server.app:create_app", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
 
 
@@ -106,3 +100,17 @@ Demo tenant ready: client id {DEMO_CLIENT_ID}, client secret {DEMO_CLIENT_SECRET
   # 6. after answering, the response is in the export
   curl -s -w '\\n' "{base}/v7/rest/sync/responses?per_page=10" -H "Authorization: Bearer $TOKEN"
 """
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """``OPENGAUGE_*`` variables from which each worker's ``Settings.from_env`` rebuilds
+    ``settings``: every field, so a new setting cannot be forgotten here."""
+    environment = {}
+    for field in dataclasses.fields(settings):
+        if field.name in ("extra", "workers"):
+            continue
+        value = getattr(settings, field.name)
+        if field.name == "public_url":
+            value = settings.base_url
+        environment[ENV_PREFIX + field.name.upper()] = str(value)
+    return environment
