@@ -7,6 +7,7 @@ integration for up to an hour; expiry is still checked on every use.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 import uuid
@@ -17,6 +18,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from jwt.algorithms import RSAAlgorithm
 
 _CACHE_SIZE = 20_000
@@ -62,10 +64,7 @@ class KeyRing:
     def _load(self, keys: Sequence[tuple[str, str]]) -> None:
         if not keys:
             raise ValueError("no signing keys: run `opengauge db upgrade` first")
-        self._private = {
-            kid: serialization.load_pem_private_key(pem.encode(), password=None)
-            for kid, pem in keys
-        }
+        self._private = {kid: _private_key(pem) for kid, pem in keys}
         self._public = {kid: key.public_key() for kid, key in self._private.items()}
         self._signing_kid = keys[0][0]
 
@@ -158,3 +157,10 @@ class KeyRing:
             jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
             keys.append(jwk)
         return {"keys": keys}
+
+
+@functools.lru_cache(maxsize=64)
+def _private_key(pem: str) -> PrivateKeyTypes:
+    """A parsed signing key. Parsing checks the RSA key (~50 ms); embedded sandboxes start
+    an app per test with the same keys, so each PEM is parsed once per process."""
+    return serialization.load_pem_private_key(pem.encode(), password=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import sqlalchemy
@@ -56,7 +57,9 @@ def current_revision(db: Database) -> str | None:
         engine.dispose()
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The newest migration's revision (the scripts do not change while a process runs)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config).get_current_head()
