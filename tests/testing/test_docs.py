@@ -1,4 +1,5 @@
-"""docs/testing.md runs: its Python blocks are a throwaway project that only installs opengauge.
+"""docs/testing.md runs: its Python blocks (and the README's example) are a throwaway project
+that only installs opengauge.
 
 Every ``python`` block starts with a ``# <file name>`` line. The test writes the blocks into a
 folder outside the repository, with no conftest.py, and runs pytest there in a new process,
@@ -19,9 +20,15 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 FILE_LINE = re.compile(r"# (\S+\.py)\n")
 
 
+def _blocks() -> list[str]:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Testing your integration", 1)[1].split("\n## ", 1)[0]
+    return [*BLOCK.findall(DOC.read_text(encoding="utf-8")), *BLOCK.findall(section)]
+
+
 def _files() -> dict[str, str]:
     files: dict[str, str] = {}
-    for block in BLOCK.findall(DOC.read_text(encoding="utf-8")):
+    for block in _blocks():
         named = FILE_LINE.match(block)
         assert named, f"a python block in {DOC.name} does not start with '# <file>.py':\n{block}"
         assert named.group(1) not in files, f"{named.group(1)} appears twice"
@@ -33,6 +40,7 @@ def test_the_examples_form_a_project_without_a_conftest() -> None:
     files = _files()
     assert "conftest.py" not in files
     assert {"integration.py", "test_integration.py", "test_async_integration.py"} <= set(files)
+    assert "test_readme_example.py" in files
 
 
 def test_the_examples_pass_in_a_throwaway_project(tmp_path: Path) -> None:
