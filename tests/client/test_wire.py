@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from opengauge.client import AsyncClient, ConnectionError, ValidationError
+from opengauge.client._wire import WirePool
 
 
 @dataclass
@@ -223,3 +232,74 @@ def test_no_answer_is_a_connection_error_after_the_retries(then: str) -> None:
             assert len([s for s in p.seen if s.method == "PUT"]) == 2  # sent, retried once
 
     asyncio.run(main())
+
+
+def _self_signed(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context for ``localhost`` and a client context that trusts only it."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_path, key_path)
+    client = ssl.create_default_context(cafile=str(cert_path))
+    return server, client
+
+
+def test_https_with_the_host_name_checked(tmp_path: Path) -> None:
+    server_context, client_context = _self_signed(tmp_path)
+
+    async def main() -> None:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            writer.write(answer(201, {"reference": "C-1"}))
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_context)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            pool = WirePool(max_connections=1, timeout=5, ssl_context=client_context)
+            response = await pool.send("PUT", f"https://localhost:{port}/contracts", [], b"{}")
+            assert (response.status_code, response.json()) == (201, {"reference": "C-1"})
+            await pool.aclose()
+            # The same certificate under another name is refused: the host name is checked.
+            other = WirePool(max_connections=1, timeout=5, ssl_context=client_context)
+            with pytest.raises(httpx.ConnectError):
+                await other.send("PUT", f"https://127.0.0.1:{port}/contracts", [], b"{}")
+            await other.aclose()
+
+    asyncio.run(main())
+
+
+def test_bulk_connections_and_a_transport_do_not_mix() -> None:
+    with pytest.raises(ValueError, match="pass one or the other"):
+        AsyncClient(
+            base_url="http://x",
+            client_id="i",
+            client_secret="s",
+            bulk_connections=4,
+            transport=httpx.MockTransport(lambda _: httpx.Response(200)),
+        )

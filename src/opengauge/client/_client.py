@@ -177,8 +177,8 @@ class AsyncClient(_Base):
     ``bulk_connections=N`` sends JSON and form calls over the SDK's own HTTP/1.1 keep-alive
     connections (at most N per host) instead of httpx's pool: about a sixth of the CPU per
     request, for imports of many rows. Everything else stays the same (errors, retries,
-    token refresh); file uploads and token requests still go through httpx, and
-    ``transport`` then applies to those only.
+    token refresh); file uploads and token requests still go through httpx. TLS uses the
+    system's trusted certificates; it cannot be combined with ``transport``.
     """
 
     def __init__(
@@ -202,6 +202,11 @@ class AsyncClient(_Base):
             api_key=api_key,
             max_retries=max_retries,
         )
+        if bulk_connections is not None and transport is not None:
+            raise ValueError(
+                "bulk_connections sends over the SDK's own connections, so a transport= "
+                "(proxy, TLS or test settings) would not apply to most calls: pass one or the other"
+            )
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
         self._wire = (
             WirePool(max_connections=bulk_connections, timeout=_seconds(timeout))

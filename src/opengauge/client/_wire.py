@@ -37,14 +37,17 @@ class WirePool:
     Use from one event loop; close with :meth:`aclose`.
     """
 
-    def __init__(self, *, max_connections: int, timeout: float) -> None:
+    def __init__(
+        self, *, max_connections: int, timeout: float, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self.max_connections = max_connections
         self.timeout = timeout
         self._idle: dict[_Origin, deque[_Stream]] = {}
         self._slots: dict[_Origin, asyncio.Semaphore] = {}
-        self._ssl: ssl.SSLContext | None = None
+        #: Default: the system's trusted certificates, host names checked.
+        self._ssl = ssl_context
         self._origins: dict[str, tuple[_Origin, str, str]] = {}
 
     async def send(
