@@ -48,6 +48,10 @@ class Peer:
     url: str
     seen: list[Seen] = field(default_factory=list)
     connections: int = 0
+    #: Set when a request held back ("hang") sees the client close its connection.
+    abandoned: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Set when a request is held back.
+    holding: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def answer(status: int, body: object, *extra: str, reason: str = "OK") -> bytes:
@@ -84,7 +88,10 @@ async def peer(script: Script) -> AsyncIterator[Peer]:
                 state.seen.append(seen)
                 data, then = script(seen)
                 if then == "hang":
-                    await asyncio.sleep(3600)
+                    state.holding.set()
+                    await reader.read()  # until the client gives up and closes
+                    state.abandoned.set()
+                    return
                 writer.write(data)
                 await writer.drain()
                 if then in ("close", "drop"):
@@ -303,3 +310,17 @@ def test_bulk_connections_and_a_transport_do_not_mix() -> None:
             bulk_connections=4,
             transport=httpx.MockTransport(lambda _: httpx.Response(200)),
         )
+
+
+def test_a_cancelled_request_closes_its_connection() -> None:
+    async def main() -> None:
+        async with peer(token_or(lambda _: (b"", "hang"))) as p, lean(p.url) as client:
+            task = asyncio.create_task(client.records.put("ref", {}))
+            await asyncio.wait_for(p.holding.wait(), 5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            # Closed, not left open (or worse, kept for the next call with an answer due).
+            await asyncio.wait_for(p.abandoned.wait(), 5)
+
+    asyncio.run(main())

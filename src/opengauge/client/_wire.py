@@ -174,6 +174,9 @@ class WirePool:
         except OSError as exc:
             writer.close()
             raise httpx.ReadError(f"the connection broke: {exc}") from exc
+        except BaseException:  # cancelled mid-exchange: the connection's state is unknown
+            writer.close()
+            raise
         if keep:
             self._idle.setdefault(origin, deque()).append(stream)
         else:
