@@ -26,7 +26,7 @@ from opengauge.server.clock import Clock
 from opengauge.server.control import endpoints as control_endpoints
 from opengauge.server.errors import ApiError, InternalError, MethodNotAllowed, Unauthenticated
 from opengauge.server.http import responses
-from opengauge.server.http.asgi import Message, Receive, Scope, Send, send_error
+from opengauge.server.http.asgi import Message, Receive, Scope, Send, route_path, send_error
 from opengauge.server.http.state import State
 from opengauge.server.imports import endpoints as import_endpoints
 from opengauge.server.journal import SCOPE_KEY, Journal, new_entry
@@ -145,7 +145,8 @@ class OpenGaugeApp:
         if scope["type"] != "http":
             await self.router(scope, receive, send)
             return
-        path: str = scope["path"]
+        # The path as the router matches it: mounted under a root path, that prefix is cut.
+        path = route_path(scope)
         if path.startswith(CONTROL_PREFIX):
             if not self._is_admin(scope):
                 await send_error(send, Unauthenticated())
@@ -168,13 +169,13 @@ class OpenGaugeApp:
                     entry.fault = rule.id
                     if await faults.apply(rule, path, send_noting_status):
                         return
-            await self._route(scope, receive, send_noting_status)
+            await self._route(path, scope, receive, send_noting_status)
         finally:
             entry.duration_ms = (time.perf_counter() - started) * 1000
             state.journal.add(entry)
 
-    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = self._fast.get(scope["path"])
+    async def _route(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self._fast.get(path)
         if endpoint is None:
             await self.router(scope, receive, send)
             return

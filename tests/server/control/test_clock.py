@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 
 from tests.support import ACCOUNT_MAPPING, RunningServer, Tenant, create_tenant, put_record
 
@@ -73,3 +74,26 @@ def test_bad_clock_changes_are_422(admin: httpx.Client) -> None:
         assert response.status_code == 422, body
         assert response.json()["errors"]
     assert admin.post("/_opengauge/clock", content=b"{").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"advance": 1e300},
+        {"offset": 1e12},
+        {"advance": -1e11},
+        {"time": "0001-01-01T00:00:00+14:00"},
+        {"time": "9999-12-31T23:59:59-12:00"},
+    ],
+)
+def test_a_clock_outside_storable_dates_is_refused_and_nothing_changes(
+    admin: httpx.Client, body: dict[str, object]
+) -> None:
+    assert admin.post("/_opengauge/clock", json={"offset": 60}).status_code == 200
+    refused = admin.post("/_opengauge/clock", json=body)
+    assert refused.status_code == 422
+    assert "1970-01-01 and 9999-12-31" in refused.text
+    shown = admin.get("/_opengauge/clock")
+    assert shown.status_code == 200
+    assert shown.json()["data"]["offset"] == 60
+    assert admin.get("/_opengauge/journal").status_code == 200

@@ -10,12 +10,21 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from opengauge.server.app import OpenGaugeApp
 from opengauge.server.settings import Settings
 from tests.conftest import BACKENDS, POSTGRES_URL
 from tests.server.control.support import database
-from tests.support import RunningServer, Tenant, put_record, start_server, tenant_seed
+from tests.support import (
+    ACCOUNT_MAPPING,
+    RunningServer,
+    Tenant,
+    put_record,
+    start_server,
+    tenant_seed,
+)
 
 
 def _name() -> str:
@@ -240,6 +249,11 @@ def test_apply_a_seed_in_yaml_or_json(server: RunningServer, admin: httpx.Client
         b"systems:\n  - {name: a, region: mars}\n",
         b"- 1\n- 2\n",
         b"\xff\xfe",
+        b"x: 2024-13-45\n",
+        b"systems: [{name: 2024-02-30, region: eu}]\n",
+        b"a: &x [1, 2]\nb: [*x, *x]\n",
+        b"systems: [{name: big, duplication_rule: {enabled: true, days: 9223372036854775808}}]",
+        b"systems: [{name: big, campaigns: [{name: c, duplication_days: 99999999999999999999}]}]",
     ],
 )
 def test_a_bad_seed_is_a_422_listing_its_problems(admin: httpx.Client, body: bytes) -> None:
@@ -348,3 +362,53 @@ def test_reset_without_a_startup_seed_leaves_no_systems(tmp_path: Path) -> None:
             assert body == b'{"data":[]}'
 
     asyncio.run(scenario())
+
+
+def test_the_admin_token_is_required_under_a_root_path_too(tmp_path: Path) -> None:
+    """Mounted in another app (or served with --root-path), the router matches the path
+    without the prefix; the admin check must look at that same path."""
+    app = OpenGaugeApp(
+        Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", admin_token="adm"), tune_gc=False
+    )
+    outer = Starlette(routes=[Mount("/cg", app=app)])
+
+    async def scenario() -> None:
+        app.start()
+        try:
+            for transport, prefix in (
+                (httpx.ASGITransport(app=app, root_path="/api"), "/api"),
+                (httpx.ASGITransport(app=outer), "/cg"),
+            ):
+                async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                    refused = await http.get(f"{prefix}/_opengauge/systems")
+                    assert refused.status_code == 401, refused.text
+                    assert (await http.post(f"{prefix}/_opengauge/reset")).status_code == 401
+                    admitted = await http.get(
+                        f"{prefix}/_opengauge/systems", headers={"Authorization": "Bearer adm"}
+                    )
+                    assert admitted.status_code == 200
+                    # The fast import route is found under the prefix as well.
+                    put = await http.put(f"{prefix}/records/", json={})
+                    assert put.status_code == 401
+                    assert put.json() == {"message": "Unauthenticated."}
+        finally:
+            app.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_deleted_apps_tokens_stay_dead_when_its_client_id_comes_back(
+    tenant: Tenant, admin: httpx.Client
+) -> None:
+    old = tenant.token()
+    headers = {"Authorization": f"Bearer {old}"}
+    with tenant.server.client(headers=headers) as http:
+        assert put_record(http, ACCOUNT_MAPPING, {"Account Name": "A"}).status_code == 200
+        gone = admin.delete(f"/_opengauge/systems/{tenant.name}/apps/{tenant.client_id}")
+        assert gone.status_code == 204
+        assert put_record(http, ACCOUNT_MAPPING, {"Account Name": "A"}).status_code == 401
+        again = {"name": "again", "client_id": tenant.client_id, "client_secret": "other"}
+        created = admin.post(f"/_opengauge/systems/{tenant.name}/apps", json=again)
+        assert created.status_code == 201
+        # A new app under the old client id is a new app: the old token does not fit it.
+        assert put_record(http, ACCOUNT_MAPPING, {"Account Name": "A"}).status_code == 401

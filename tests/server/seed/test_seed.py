@@ -374,3 +374,11 @@ def test_names_with_line_breaks_are_refused() -> None:
     with pytest.raises(SeedError) as raised:
         validate_seed({"systems": [{"name": "acme\nBcc: x@example.com"}]})
     assert raised.value.problems == ["systems[0].name: no line breaks or control characters"]
+
+
+def test_a_seed_file_that_is_not_utf8_is_a_seed_error(tmp_path: Path) -> None:
+    path = tmp_path / "seed.yaml"
+    path.write_bytes(b"\xff\xfesystems: []\n")
+    with pytest.raises(SeedError) as refused:
+        load_seed(path)
+    assert refused.value.problems == ["the file is not UTF-8 text"]

@@ -65,8 +65,9 @@ async def reset(request: Request) -> Response:
         seeds = control.startup_seeds(state.settings)
     except SeedError as error:
         raise schemas.seed_problems(error) from None
-    state.clock.reset()
     applied = await _apply(state, seeds, wipe=True)
+    # Only once the database is reset: a refused reset changes nothing.
+    state.clock.reset()
     state.journal.clear(everything=True)
     state.faults.clear()
     return _data({"systems": applied})
@@ -316,6 +317,7 @@ async def change_clock(request: Request) -> Response:
     state = _state(request)
     change, moment = schemas.read_clock_change(await _body(request))
     clock = state.clock
+    before = (clock.offset, clock.frozen)
     if change.offset is not None:
         clock.set_offset(change.offset)
     if moment is not None:
@@ -326,6 +328,9 @@ async def change_clock(request: Request) -> Response:
         clock.unfreeze()
     if change.advance is not None:
         clock.advance(change.advance)
+    if not schemas.CLOCK_EARLIEST <= clock.time() <= schemas.CLOCK_LATEST:
+        clock.offset, clock.frozen = before
+        raise ValidationFailed({"body": [schemas.CLOCK_RANGE]}, summary="first")
     return _data(_clock_json(state))
 
 

@@ -112,6 +112,12 @@ def _known(status: int) -> bool:
     return True
 
 
+#: The clock stays where dates can be stored and shown: 1970-01-01 to 9999-12-31 (UTC).
+CLOCK_EARLIEST = 0.0
+CLOCK_LATEST = 253_402_300_799.0
+CLOCK_RANGE = "The clock must stay between 1970-01-01 and 9999-12-31 (UTC)."
+
+
 def read_clock_change(body: bytes) -> tuple[ClockChange, float | None]:
     """The change and, when ``time`` is given, that moment in seconds since the epoch."""
     change = _convert(read_json(body), ClockChange)
@@ -127,7 +133,10 @@ def read_clock_change(body: bytes) -> tuple[ClockChange, float | None]:
             raise ValidationFailed(
                 {"time": ["The time must be an ISO 8601 date-time."]}, summary="first"
             ) from None
-        moment = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        try:
+            moment = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        except (OverflowError, ValueError):
+            raise ValidationFailed({"time": [CLOCK_RANGE]}, summary="first") from None
     return change, moment
 
 

@@ -23,6 +23,16 @@ JSON = b"application/json"
 _encode = msgspec.json.encode
 
 
+def route_path(scope: Scope) -> str:
+    """The path without the ``root_path`` the app is mounted under: what routes match on
+    (Starlette's rule), so checks on paths see what the router will see."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("/", ""):
+        return path[len(root) :]
+    return path
+
+
 def header(scope: Scope, name: bytes) -> str | None:
     """The first value of a request header (``name`` lower-case)."""
     for key, value in scope["headers"]:

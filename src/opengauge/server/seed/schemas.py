@@ -95,6 +95,22 @@ class Seed(_Spec):
     systems: list[SystemSpec] = []
 
 
+class _SeedLoader(yaml.SafeLoader):
+    """YAML without aliases: ``*name`` lets a few hundred bytes expand into gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            message = "seed files cannot use YAML aliases (*name)"
+            raise yaml.composer.ComposerError(None, None, message, mark)
+        return super().compose_node(parent, index)
+
+
+#: Duplication intervals: up to a hundred years.
+MAX_DAYS = 36_500
+DAYS_RANGE = f"must be between 0 and {MAX_DAYS} days"
+
+
 def load_seed(path: str | Path) -> Seed:
     """Read and validate a seed file."""
     source = str(path)
@@ -102,13 +118,17 @@ def load_seed(path: str | Path) -> Seed:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise SeedError(source, [f"cannot read the file: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise SeedError(source, ["the file is not UTF-8 text"]) from None
     return parse_seed(text, source)
 
 
 def parse_seed(text: str, source: str = "<seed>") -> Seed:
     try:
-        data = yaml.safe_load(text)  # JSON is YAML too
+        data = yaml.load(text, Loader=_SeedLoader)  # noqa: S506 - a SafeLoader; JSON is YAML too
     except yaml.YAMLError as exc:
+        raise SeedError(source, [f"not valid YAML or JSON: {exc}"]) from None
+    except (ValueError, OverflowError) as exc:  # e.g. an impossible date: 2024-13-45
         raise SeedError(source, [f"not valid YAML or JSON: {exc}"]) from None
     return validate_seed(data if data is not None else {}, source)
 
@@ -200,8 +220,8 @@ def _check(seed: Seed) -> list[str]:
                 problems.append(f"{at}.divisions[{j}].parent: unknown division {division.parent!r}")
         problems.extend(_division_loops(system, at))
         rule = system.duplication_rule
-        if rule.days < 0:
-            problems.append(f"{at}.duplication_rule.days: must not be negative")
+        if not 0 <= rule.days <= MAX_DAYS:
+            problems.append(f"{at}.duplication_rule.days: {DAYS_RANGE}")
         if len(rule.fields) > 3:
             problems.append(f"{at}.duplication_rule.fields: at most three fields")
         for field in rule.fields:
@@ -234,8 +254,9 @@ def _check(seed: Seed) -> list[str]:
                 problems.append(f"{at}.bounces[{j}].email: not an e-mail address")
         for j, campaign in enumerate(system.campaigns):
             where = f"{at}.campaigns[{j}]"
-            if campaign.duplication_days is not None and campaign.duplication_days < 0:
-                problems.append(f"{where}.duplication_days: must not be negative")
+            days = campaign.duplication_days
+            if days is not None and not 0 <= days <= MAX_DAYS:
+                problems.append(f"{where}.duplication_days: {DAYS_RANGE}")
             for k, flt in enumerate(campaign.filters):
                 if not _is_survey_field(flt.field, system.segments):
                     problems.append(f"{where}.filters[{k}].field: unknown target {flt.field!r}")

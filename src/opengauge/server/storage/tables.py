@@ -84,6 +84,8 @@ connected_apps = Table(
     Column("secret_hash", String(255), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", TIMESTAMP, nullable=False),
+    # Ids are never reused: tokens name their app by id (see migration 0004).
+    sqlite_autoincrement=True,
 )
 
 touchpoints = Table(
