@@ -324,3 +324,52 @@ def test_a_cancelled_request_closes_its_connection() -> None:
             await asyncio.wait_for(p.abandoned.wait(), 5)
 
     asyncio.run(main())
+
+
+def test_an_answer_without_a_length_is_read_to_the_close_and_not_reused() -> None:
+    unframed = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{}"
+
+    async def main() -> None:
+        async with peer(token_or(lambda _: (unframed, "close"))) as p:
+            async with lean(p.url) as client:
+                await client.records.put("ref", {"n": 1})
+                await client.records.put("ref", {"n": 2})
+            puts = [s for s in p.seen if s.method == "PUT"]
+            assert len(puts) == 2
+            assert puts[0].connection != puts[1].connection
+
+    asyncio.run(main())
+
+
+def test_interim_answers_are_skipped() -> None:
+    early = b"HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n"
+
+    def script(seen: Seen) -> tuple[bytes, str]:
+        n = json.loads(seen.body)["record"]["n"]
+        return early + answer(422, {"message": "m", "errors": {"n": [str(n)]}}), "keep"
+
+    async def main() -> None:
+        async with peer(token_or(script)) as p, lean(p.url) as client:
+            for n in (1, 2):  # each call gets its own final answer, not the one before
+                with pytest.raises(ValidationError) as refused:
+                    await client.records.put("ref", {"n": n})
+                assert refused.value.errors == {"n": [str(n)]}
+
+    asyncio.run(main())
+
+
+def test_a_request_that_is_not_idempotent_is_never_sent_twice() -> None:
+    def script(seen: Seen) -> tuple[bytes, str]:
+        if seen.path == "/personal-link/" and seen.connection == 2:
+            return b"", "drop"  # read it, then close without answering
+        return answer(200, {}), "keep"
+
+    async def main() -> None:
+        async with peer(token_or(script)) as p, lean(p.url) as client:
+            await client.records.put("ref", {})  # opens connection 2 (1 fetched the token)
+            with pytest.raises(ConnectionError):
+                await client.personal_links.create("ref", {"Email": "a@example.com"})
+            links = [s for s in p.seen if s.path == "/personal-link/"]
+            assert len(links) == 1
+
+    asyncio.run(main())

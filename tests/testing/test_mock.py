@@ -313,3 +313,35 @@ def test_timeouts_raise_the_clients_own_errors() -> None:
             asyncio.run(async_get())
     finally:
         _interception.deactivate(slow)
+
+
+def test_the_sdks_lean_pool_is_served_by_the_sandbox_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``AsyncClient(bulk_connections=N)`` (what ``opengauge import`` uses) sends without
+    httpx's transports; inside the mock it must not reach the network either."""
+    from opengauge.client import AsyncClient
+
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"network used: {args!r}")
+
+    async def main(sandbox: Sandbox) -> None:
+        async with AsyncClient(
+            region="eu",
+            client_id=sandbox.client_id,
+            client_secret=sandbox.client_secret,
+            bulk_connections=4,
+        ) as client:
+            await asyncio.gather(*(client.accounts.put(f"Bulk {n}") for n in range(5)))
+
+    with mock_customergauge() as sandbox:
+        monkeypatch.setattr(asyncio, "open_connection", no_network)
+        asyncio.run(main(sandbox))
+        assert sorted(a["name"] for a in sandbox.accounts()) == [f"Bulk {n}" for n in range(5)]
+
+
+def test_head_answers_have_no_body_as_on_a_real_server() -> None:
+    url = "https://api.eu.customergauge.com/v4.1/lists/bounce.json"
+    with mock_customergauge():
+        assert requests.head(url, timeout=10).content == b""
+        assert httpx.head(url).content == b""

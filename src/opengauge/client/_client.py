@@ -253,12 +253,13 @@ class AsyncClient(_Base):
         url, headers, body = encode_call(call, self.hosts)
         if isinstance(auth, ApiKey):
             headers.append(("Authorization", auth.header))
-            return await wire.send(call.method, url, headers, body)
+            return await wire.send(call.method, url, headers, body, idempotent=call.idempotent)
         assert isinstance(auth, ClientCredentials)
         for attempt in range(2):
             value = await auth.atoken(self._http)
+            authorized = [*headers, ("Authorization", f"Bearer {value}")]
             response = await wire.send(
-                call.method, url, [*headers, ("Authorization", f"Bearer {value}")], body
+                call.method, url, authorized, body, idempotent=call.idempotent
             )
             if response.status_code != 401 or attempt == 1:
                 break
@@ -283,8 +284,10 @@ class AsyncClient(_Base):
         await self.aclose()
 
 
-def _seconds(timeout: float | httpx.Timeout) -> float:
+def _seconds(timeout: float | httpx.Timeout | None) -> float:
     """One number for the lean pool: the longest of an ``httpx.Timeout``'s parts."""
+    if timeout is None:
+        return DEFAULT_TIMEOUT * 10  # "no timeout": the lean pool still gives up, much later
     if isinstance(timeout, httpx.Timeout):
         parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
         return max((p for p in parts if p is not None), default=DEFAULT_TIMEOUT)

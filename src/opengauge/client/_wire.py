@@ -51,13 +51,21 @@ class WirePool:
         self._origins: dict[str, tuple[_Origin, str, str]] = {}
 
     async def send(
-        self, method: str, url: str, headers: Sequence[tuple[str, str]], body: bytes
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        *,
+        idempotent: bool = True,
     ) -> httpx.Response:
         """Send one request and read its whole answer.
 
         Failures raise the ``httpx`` transport errors the retry logic already knows:
         ``ConnectError``/``ConnectTimeout`` (nothing was sent), ``ReadError``/``WriteError``/
-        ``ReadTimeout``/``RemoteProtocolError`` (it may have been).
+        ``ReadTimeout``/``RemoteProtocolError`` (it may have been). A keep-alive connection
+        found closed when reused is replaced silently only for an ``idempotent`` request: a
+        server may have read the request before closing.
         """
         origin, host_header, target = self._split(url)
         head = [f"{method} {target} HTTP/1.1", f"Host: {host_header}"]
@@ -68,7 +76,7 @@ class WirePool:
         if slots is None:
             slots = self._slots[origin] = asyncio.Semaphore(self.max_connections)
         async with slots:
-            status, raw_headers, content = await self._exchange(origin, data, method, url)
+            status, raw_headers, content = await self._exchange(origin, data, method, idempotent)
         response = _WireResponse(status, headers=raw_headers, content=content)
         response.sent = (method, url, headers, body)
         return response
@@ -102,7 +110,7 @@ class WirePool:
         return known[0], known[1], target
 
     async def _exchange(
-        self, origin: _Origin, data: bytes, method: str, url: str
+        self, origin: _Origin, data: bytes, method: str, idempotent: bool
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         idle = self._idle.setdefault(origin, deque())
         while idle:
@@ -113,15 +121,17 @@ class WirePool:
                 continue
             try:
                 return await self._on(stream, origin, data, method, reused=True)
-            except _Stale:
-                continue  # the server had closed it while idle: nothing was read
-        stream = await self._connect(origin, url)
+            except _Stale as exc:
+                if not idempotent:
+                    raise httpx.RemoteProtocolError("the server closed the connection") from exc
+                continue  # the server had closed it while idle: send on another
+        stream = await self._connect(origin)
         try:
             return await self._on(stream, origin, data, method, reused=False)
         except _Stale as exc:  # a fresh connection closed at once
             raise httpx.RemoteProtocolError("the server closed the connection") from exc
 
-    async def _connect(self, origin: _Origin, url: str) -> _Stream:
+    async def _connect(self, origin: _Origin) -> _Stream:
         scheme, host, port = origin
         context = self._ssl_context() if scheme == "https" else None
         try:
@@ -155,7 +165,14 @@ class WirePool:
                         raise _Stale from exc
                     raise httpx.RemoteProtocolError("the server closed the connection") from exc
                 status, headers, keep = _parse_head(head)
-                content = await _read_body(reader, headers, status, method, keep)
+                while 100 <= status < 200:  # interim answers (103 Early Hints...): skip
+                    if status == 101:
+                        raise httpx.RemoteProtocolError("the server switched protocols")
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    status, headers, keep = _parse_head(head)
+                if not _framed(headers, status, method):
+                    keep = False  # the body runs until the server closes the connection
+                content = await _read_body(reader, headers, status, method)
         except _Stale:
             writer.close()
             raise
@@ -233,11 +250,7 @@ def _parse_head(head: bytes) -> tuple[int, list[tuple[bytes, bytes]], bool]:
 
 
 async def _read_body(
-    reader: asyncio.StreamReader,
-    headers: list[tuple[bytes, bytes]],
-    status: int,
-    method: str,
-    keep: bool,
+    reader: asyncio.StreamReader, headers: list[tuple[bytes, bytes]], status: int, method: str
 ) -> bytes:
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
         return b""
@@ -256,9 +269,20 @@ async def _read_body(
         return await _read_chunked(reader)
     if length is not None:
         return await reader.readexactly(length)
-    if keep:  # HTTP/1.1 without a length: the body is empty
-        return b""
-    return await reader.read()  # until the server closes
+    return await reader.read()  # no length: until the server closes (not kept, see _on)
+
+
+def _framed(headers: list[tuple[bytes, bytes]], status: int, method: str) -> bool:
+    """Whether the answer says where its body ends (so the connection can be reused)."""
+    if method == "HEAD" or status in (204, 304):
+        return True
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"content-length" or (
+            lowered == b"transfer-encoding" and b"chunked" in value.lower()
+        ):
+            return True
+    return False
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:

@@ -101,7 +101,12 @@ async def _serve(app: OpenGaugeApp, request: Request) -> Response:
     if start is None:
         raise RuntimeError(f"the app sent no response to {request.method} {request.url}")
     headers = [(bytes(name), bytes(value)) for name, value in start.get("headers", [])]
-    return Response(int(start["status"]), headers, b"".join(chunks))
+    status = int(start["status"])
+    if request.method == "HEAD" or status in (204, 304) or status < 200:
+        # What an HTTP server does: these answers have no body on the wire (clients that
+        # get one anyway fail or misread it).
+        return Response(status, headers, b"")
+    return Response(status, headers, b"".join(chunks))
 
 
 class _Lifespan:

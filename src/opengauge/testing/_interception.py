@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
+from opengauge.client._wire import WirePool
 from opengauge.testing._asgi import Request, Response
 
 if TYPE_CHECKING:  # requests is optional: imported where it is used
@@ -75,6 +76,7 @@ def _target_for(host: str | None) -> Target | None:
 def _install() -> None:
     _patch(httpx.HTTPTransport, "handle_request", _httpx_handle_request)
     _patch(httpx.AsyncHTTPTransport, "handle_async_request", _httpx_handle_async_request)
+    _patch(WirePool, "send", _wire_send)
     try:
         import requests.adapters
     except ImportError:  # requests is optional
@@ -89,6 +91,33 @@ def _patch(owner: type, name: str, replacement: Callable[..., Any]) -> None:
 
 def _original(owner: type, name: str) -> Any:
     return _originals[owner, name]
+
+
+# -- the SDK's lean pool (AsyncClient(bulk_connections=N), what `opengauge import` uses) --
+
+
+async def _wire_send(
+    self: WirePool,
+    method: str,
+    url: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    *,
+    idempotent: bool = True,
+) -> httpx.Response:
+    target = _target_for(urlsplit(url).hostname)
+    if target is None:
+        send = _original(WirePool, "send")
+        sent: httpx.Response = await send(self, method, url, headers, body, idempotent=idempotent)
+        return sent
+    request = httpx.Request(method, url, headers=list(headers), content=body)
+    try:
+        answer = await target.acall(_httpx_request(request, body), self.timeout)
+    except TimeoutError as exc:
+        raise httpx.ReadTimeout(str(exc), request=request) from exc
+    response = _httpx_response(answer)
+    response.request = request
+    return response
 
 
 # -- httpx ------------------------------------------------------------------------------
