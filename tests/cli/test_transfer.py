@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from opengauge.client import Client
@@ -239,3 +240,60 @@ def test_fixed_schema_header_is_checked_before_sending(tenant: Tenant, tmp_path:
     assert result.returncode == 2
     assert "missing column(s) start; unknown column(s) begin" in result.stderr
     assert tenant.count("contracts") == 0
+
+
+def test_a_short_row_is_refused_with_the_servers_message(tenant: Tenant, tmp_path: Path) -> None:
+    source = tmp_path / "accounts.csv"
+    source.write_text("number,reference\n1,ACME\n2\n", encoding="utf-8")
+    result = _run(tenant, "import", "accounts", str(source))
+    assert result.returncode == 1, result.stderr
+    assert "1 imported, 1 refused" in result.stdout
+    refused = (tmp_path / "accounts.refused.csv").read_text(encoding="utf-8")
+    assert "reference: reference is required." in refused
+
+
+def _fault(tenant: Tenant, rule: dict[str, object]) -> httpx.Client:
+    token = tenant.server.app.admin_token
+    admin = tenant.server.client(headers={"Authorization": f"Bearer {token}"})
+    assert admin.post("/_opengauge/faults", json=rule).status_code == 201
+    return admin
+
+
+def test_a_server_that_keeps_failing_stops_the_import_with_a_resume_point(
+    tenant: Tenant, tmp_path: Path
+) -> None:
+    rows = [[f"Down {n:03d}", str(n)] for n in range(40)]
+    source = _write(tmp_path / "down.csv", rows)
+    admin = _fault(tenant, {"path": "/records*", "status": 503})
+    try:
+        result = _run(
+            tenant, "import", "records", str(source), "--configuration", ACCOUNT_MAPPING,
+            "--max-retries", "0",
+        )  # fmt: skip
+    finally:
+        admin.delete("/_opengauge/faults")
+        admin.close()
+    assert result.returncode == 2, result.stderr
+    assert "0 imported, 0 refused" in result.stdout  # not the rows' fault: none refused
+    assert "stopped: 503" in result.stderr
+    assert "--skip 0" in result.stderr
+    assert not (tmp_path / "down.refused.csv").exists()
+
+
+def test_a_failed_export_prints_where_to_resume(tenant: Tenant, tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_text('{"number_customergauge": 7}\n', encoding="utf-8")
+    admin = _fault(tenant, {"path": "/v7/rest/sync/*", "status": 503})
+    try:
+        result = _run(
+            tenant, "export", "responses", "--out", str(out), "--since-cursor", "7",
+            "--max-retries", "0",
+        )  # fmt: skip
+    finally:
+        admin.delete("/_opengauge/faults")
+        admin.close()
+    assert result.returncode == 2
+    assert "export stopped: 503" in result.stderr
+    assert re.search(r"resume with: opengauge export responses .*--since-cursor 7", result.stderr)
+    assert "--since-cursor 7 --max-retries" not in result.stderr  # the old value is replaced
+    assert out.read_text(encoding="utf-8") == '{"number_customergauge": 7}\n'  # kept, appended

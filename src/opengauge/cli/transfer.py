@@ -29,6 +29,8 @@ from opengauge.client import (
     AuthenticationError,
     ConnectionError,
     OpenGaugeError,
+    RateLimitError,
+    ServerError,
     ValidationError,
 )
 
@@ -184,7 +186,9 @@ class ImportRun:
                 record = dict(zip(self.header, row, strict=False))
                 try:
                     extra = await self.send(client, self.configuration, record)
-                except (AuthenticationError, ConnectionError) as exc:
+                except (AuthenticationError, ConnectionError, RateLimitError, ServerError) as exc:
+                    # Not the row's fault (and still failing after the retries): stop, so
+                    # the rest is not reported as refused, and say where to resume.
                     self.stopped = self.stopped or f"stopped: {exc}"
                     stop.set()
                     continue
@@ -322,21 +326,21 @@ def _import_options(function: Any) -> Any:
     return function
 
 
-def _resume_command(done: int) -> str:
-    args = sys.argv[1:]
+def _resume_command(option: str, value: int) -> str:
+    """This command again, with ``option value`` in place of any it had."""
     kept: list[str] = []
     skipping = False
-    for arg in args:
+    for arg in sys.argv[1:]:
         if skipping:
             skipping = False
             continue
-        if arg == "--skip":
+        if arg == option:
             skipping = True
             continue
-        if arg.startswith("--skip="):
+        if arg.startswith(option + "="):
             continue
         kept.append(arg)
-    return shlex.join(["opengauge", *kept, "--skip", str(done)])
+    return shlex.join(["opengauge", *kept, option, str(value)])
 
 
 def _run_import(
@@ -379,7 +383,7 @@ def _run_import(
         click.echo(f"output: {out_path}")
     if job.stopped:
         click.echo(f"{job.stopped}: the first {job.done:,} rows are done", err=True)
-        click.echo(f"resume with: {_resume_command(job.done)}", err=True)
+        click.echo(f"resume with: {_resume_command('--skip', job.done)}", err=True)
         sys.exit(EXIT_INTERRUPTED if job.stopped == "interrupted" else EXIT_FATAL)
     if job.refused:
         sys.exit(EXIT_REFUSED)
@@ -446,15 +450,18 @@ def _optional(record: dict[str, str], *names: str) -> dict[str, str | None]:
 
 
 async def _put_account(client: AsyncClient, _: str, record: dict[str, str]) -> list[str]:
+    # A short row lacks cells: send the required fields empty, the server's message says so.
     created = await client.accounts.put(
-        record["reference"], **_optional(record, *ACCOUNT_COLUMNS[1])
+        record.get("reference", ""), **_optional(record, *ACCOUNT_COLUMNS[1])
     )
     return ["created" if created else "updated"]
 
 
 async def _put_contract(client: AsyncClient, _: str, record: dict[str, str]) -> list[str]:
     reference = await client.contracts.put(
-        record["account"], record["start"], **_optional(record, *CONTRACT_COLUMNS[1])
+        record.get("account", ""),
+        record.get("start", ""),
+        **_optional(record, *CONTRACT_COLUMNS[1]),
     )
     return [reference]
 
@@ -539,13 +546,17 @@ def export(
         raise click.UsageError("--out must end in .jsonl or .csv")
     client = _client(**connection)
 
-    async def main() -> tuple[int, int | None]:
-        count = 0
+    # Resuming (--since-cursor) into the same file continues it instead of overwriting it.
+    append = since_cursor is not None and out_path.exists() and out_path.stat().st_size > 0
+    done = _Exported(cursor=since_cursor)
+
+    async def main() -> None:
         progress = Progress(None)
         async with client:
             resource = client.responses if what == "responses" else client.non_responses
             iterator = resource.iter(cursor=since_cursor, per_page=per_page)
-            with out_path.open("w", encoding="utf-8", newline="") as handle:
+            mode = "a" if append else "w"
+            with out_path.open(mode, encoding="utf-8", newline="") as handle:
                 writer: csv.DictWriter[str] | None = None
                 async for record in iterator:
                     if out_path.suffix == ".jsonl":
@@ -553,20 +564,39 @@ def export(
                     else:
                         if writer is None:
                             writer = csv.DictWriter(handle, list(record), extrasaction="ignore")
-                            writer.writeheader()
+                            if not append:
+                                writer.writeheader()
                         writer.writerow({k: _cell(v) for k, v in record.items()})
-                    count += 1
-                    progress.update(count, 0)
+                    done.count += 1
+                    done.cursor = iterator.cursor
+                    progress.update(done.count, 0)
         progress.close()
-        return count, iterator.cursor
 
+    failure = ""
     try:
-        count, cursor = run(main())
+        run(main())
     except OpenGaugeError as exc:
-        raise click.ClickException(str(exc)) from None
+        failure = str(exc)
+    except KeyboardInterrupt:
+        failure = "interrupted"
+    count, cursor = done.count, done.cursor
     click.echo(f"{count:,} records written to {out_path}")
+    if failure:
+        click.echo(f"export stopped: {failure}", err=True)
+        if cursor is not None:
+            resume = _resume_command("--since-cursor", cursor)
+            click.echo(f"resume with: {resume} (appends to the same file)", err=True)
+        sys.exit(EXIT_INTERRUPTED if failure == "interrupted" else EXIT_FATAL)
     if cursor is not None:
         click.echo(f"last cursor: {cursor} (next time: --since-cursor {cursor})")
+
+
+@dataclass
+class _Exported:
+    """How far an export got: records written and the cursor after the last of them."""
+
+    count: int = 0
+    cursor: int | None = None
 
 
 def _cell(value: Any) -> str:
