@@ -15,6 +15,7 @@ processes, a request is in the journal of the process that served it.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import deque
 from collections.abc import Iterable, MutableMapping
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl
 
 #: Where the entry of the request in progress lives in the ASGI scope.
 SCOPE_KEY = "opengauge.journal"
+_SURVEY_CODE = re.compile(r"^/([rs])/[^/]+")
 #: At most this many parameter names or ignored keys per entry, each cut to NAME_LIMIT.
 NAMES_LIMIT = 32
 NAME_LIMIT = 128
@@ -94,6 +96,8 @@ def new_entry(scope: MutableMapping[str, Any], now: float) -> Entry:
     understands); they are cut off the path like a query string.
     """
     path, _, tail = scope["path"].partition("&")
+    # A survey page's code opens and answers that survey: like a token, never kept.
+    path = _SURVEY_CODE.sub(r"/\1/{code}", path)
     query = scope.get("query_string", b"")
     params: tuple[str, ...] = ()
     if query or tail:

@@ -412,3 +412,15 @@ def test_a_deleted_apps_tokens_stay_dead_when_its_client_id_comes_back(
         assert created.status_code == 201
         # A new app under the old client id is a new app: the old token does not fit it.
         assert put_record(http, ACCOUNT_MAPPING, {"Account Name": "A"}).status_code == 401
+
+
+def test_names_with_a_slash_can_be_deleted_and_systems_cannot_have_one(
+    tenant: Tenant, admin: httpx.Client
+) -> None:
+    base = f"/_opengauge/systems/{tenant.name}/touchpoints"
+    assert admin.post(base, json={"name": "Sales/Support"}).status_code == 201
+    assert admin.delete(f"{base}/Sales%2FSupport").status_code == 204
+    assert "Sales/Support" not in admin.get(base).text
+    refused = admin.post("/_opengauge/systems", json={"name": "a/b", "region": "eu"})
+    assert refused.status_code == 422
+    assert "cannot contain '/'" in refused.text

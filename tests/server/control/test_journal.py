@@ -193,3 +193,13 @@ def test_the_journal_can_be_cleared(tenant: Tenant, admin: httpx.Client) -> None
     assert admin.delete(f"/_opengauge/systems/{tenant.name}/journal").status_code == 204
     assert _journal(admin, tenant) == []
     assert admin.get("/_opengauge/systems/nobody/journal").status_code == 404
+
+
+def test_survey_codes_are_not_kept(tenant: Tenant, admin: httpx.Client) -> None:
+    with tenant.server.client() as http:
+        assert http.get("/r/SecretCode123").status_code == 404
+        http.post("/r/SecretCode123/unsubscribe")
+    everything = admin.get("/_opengauge/journal")
+    assert everything.status_code == 200
+    assert "SecretCode123" not in everything.text
+    assert "/r/{code}" in everything.text

@@ -199,6 +199,8 @@ def _check(seed: Seed) -> list[str]:
         at = f"systems[{i}]"
         if not system.name.strip():
             problems.append(f"{at}.name: must not be empty")
+        if "/" in system.name:
+            problems.append(f"{at}.name: a system name cannot contain '/'")
         if system.name in names:
             problems.append(f"{at}.name: system {system.name!r} is declared twice")
         names.add(system.name)
