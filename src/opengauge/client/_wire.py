@@ -20,6 +20,7 @@ import contextlib
 import ssl
 from collections import deque
 from collections.abc import Sequence
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -153,7 +154,6 @@ class WirePool:
         self, stream: _Stream, origin: _Origin, data: bytes, method: str, *, reused: bool
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         reader, writer = stream
-        keep = False
         try:
             async with asyncio.timeout(self.timeout):
                 writer.write(data)
@@ -164,15 +164,20 @@ class WirePool:
                     if reused and not exc.partial:
                         raise _Stale from exc
                     raise httpx.RemoteProtocolError("the server closed the connection") from exc
-                status, headers, keep = _parse_head(head)
-                while 100 <= status < 200:  # interim answers (103 Early Hints...): skip
-                    if status == 101:
+                answer = _parse_head(head)
+                while 100 <= answer.status < 200:  # interim answers (103 Early Hints...): skip
+                    if answer.status == 101:
                         raise httpx.RemoteProtocolError("the server switched protocols")
-                    head = await reader.readuntil(b"\r\n\r\n")
-                    status, headers, keep = _parse_head(head)
-                if not _framed(headers, status, method):
-                    keep = False  # the body runs until the server closes the connection
-                content = await _read_body(reader, headers, status, method)
+                    answer = _parse_head(await reader.readuntil(b"\r\n\r\n"))
+                status, headers = answer.status, answer.headers
+                if method == "HEAD" or status in (204, 304):
+                    content, keep = b"", answer.keep
+                elif answer.chunked:
+                    content, keep = await _read_chunked(reader), answer.keep
+                elif answer.length is not None:
+                    content, keep = await reader.readexactly(answer.length), answer.keep
+                else:  # no length: the body runs until the server closes the connection
+                    content, keep = await reader.read(), False
         except _Stale:
             writer.close()
             raise
@@ -223,8 +228,19 @@ class _Stale(Exception):
     """A reused keep-alive connection turned out closed before any answer byte."""
 
 
-def _parse_head(head: bytes) -> tuple[int, list[tuple[bytes, bytes]], bool]:
-    """Status, headers and whether the connection may be reused."""
+class _Head(NamedTuple):
+    """A status line and headers, with what they say about the body and the connection."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    #: The connection may be reused (HTTP/1.1 without ``Connection: close``, or keep-alive).
+    keep: bool
+    #: ``Content-Length``, when given.
+    length: int | None
+    chunked: bool
+
+
+def _parse_head(head: bytes) -> _Head:
     if len(head) > MAX_HEAD:
         raise httpx.RemoteProtocolError("the answer's headers are too long")
     lines = head[:-4].split(b"\r\n")
@@ -237,52 +253,26 @@ def _parse_head(head: bytes) -> tuple[int, list[tuple[bytes, bytes]], bool]:
         raise httpx.RemoteProtocolError(f"not an HTTP/1 answer: {lines[0]!r}")
     headers: list[tuple[bytes, bytes]] = []
     keep = version == b"HTTP/1.1"
+    length: int | None = None
+    chunked = False
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
         if not colon:
             raise httpx.RemoteProtocolError(f"malformed header line: {line!r}")
         name, value = name.strip(), value.strip()
-        if name.lower() == b"connection":
+        lowered = name.lower()
+        if lowered == b"connection":
             tokens = value.lower()
             keep = b"close" not in tokens and (keep or b"keep-alive" in tokens)
-        headers.append((name, value))
-    return status, headers, keep
-
-
-async def _read_body(
-    reader: asyncio.StreamReader, headers: list[tuple[bytes, bytes]], status: int, method: str
-) -> bytes:
-    if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
-        return b""
-    length: int | None = None
-    chunked = False
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == b"content-length":
+        elif lowered == b"content-length":
             try:
                 length = int(value)
             except ValueError:
                 raise httpx.RemoteProtocolError(f"bad Content-Length {value!r}") from None
         elif lowered == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
-    if chunked:
-        return await _read_chunked(reader)
-    if length is not None:
-        return await reader.readexactly(length)
-    return await reader.read()  # no length: until the server closes (not kept, see _on)
-
-
-def _framed(headers: list[tuple[bytes, bytes]], status: int, method: str) -> bool:
-    """Whether the answer says where its body ends (so the connection can be reused)."""
-    if method == "HEAD" or status in (204, 304):
-        return True
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == b"content-length" or (
-            lowered == b"transfer-encoding" and b"chunked" in value.lower()
-        ):
-            return True
-    return False
+        headers.append((name, value))
+    return _Head(status, headers, keep, length, chunked)
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
