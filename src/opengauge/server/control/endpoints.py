@@ -125,6 +125,25 @@ def _lister(lister: Lister) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
+def _deleter(
+    param: str, delete: Callable[[str, str], control.Operation]
+) -> Callable[[Request], Awaitable[Response]]:
+    """DELETE of one entry of a system, named by the path parameter ``param``."""
+
+    async def endpoint(request: Request) -> Response:
+        await _state(request).db.run(delete(_system(request), request.path_params[param]))
+        return _deleted()
+
+    return endpoint
+
+
+delete_app = _deleter("client_id", control.delete_app)
+delete_mapping = _deleter("reference", control.delete_mapping)
+delete_touchpoint = _deleter("name", control.delete_touchpoint)
+delete_campaign = _deleter("name", control.delete_campaign)
+delete_bounce = _deleter("email", control.delete_bounce)
+
+
 async def _entry(request: Request, kind: str) -> Any:
     """A posted seed entry of ``kind``, checked against the system's configuration."""
     state = _state(request)
@@ -144,12 +163,6 @@ async def put_app(request: Request) -> Response:
     return _created(created, {**shown, "active": app.active})
 
 
-async def delete_app(request: Request) -> Response:
-    client_id = request.path_params["client_id"]
-    await _state(request).db.run(control.delete_app(_system(request), client_id))
-    return _deleted()
-
-
 async def put_mapping(request: Request) -> Response:
     state = _state(request)
     mapping = await _entry(request, "mappings")
@@ -160,22 +173,10 @@ async def put_mapping(request: Request) -> Response:
     return _created(created, {**shown, "data_type": mapping.data_type, "fields": mapping.fields})
 
 
-async def delete_mapping(request: Request) -> Response:
-    reference = request.path_params["reference"]
-    await _state(request).db.run(control.delete_mapping(_system(request), reference))
-    return _deleted()
-
-
 async def put_touchpoint(request: Request) -> Response:
     name = schemas.read_touchpoint(await _body(request))
     created = await _state(request).db.run(control.put_touchpoint(_system(request), name))
     return _created(created, {"name": name})
-
-
-async def delete_touchpoint(request: Request) -> Response:
-    name = request.path_params["name"]
-    await _state(request).db.run(control.delete_touchpoint(_system(request), name))
-    return _deleted()
 
 
 async def put_campaign(request: Request) -> Response:
@@ -189,12 +190,6 @@ async def put_campaign(request: Request) -> Response:
     return _created(created, {**shown, "duplication_days": campaign.duplication_days})
 
 
-async def delete_campaign(request: Request) -> Response:
-    name = request.path_params["name"]
-    await _state(request).db.run(control.delete_campaign(_system(request), name))
-    return _deleted()
-
-
 async def put_bounce(request: Request) -> Response:
     state = _state(request)
     bounce = await _entry(request, "bounces")
@@ -203,12 +198,6 @@ async def put_bounce(request: Request) -> Response:
     )
     shown = {"email": bounce.email.lower(), "type": bounce.type, "reason": bounce.reason}
     return _created(created, shown)
-
-
-async def delete_bounce(request: Request) -> Response:
-    email = request.path_params["email"]
-    await _state(request).db.run(control.delete_bounce(_system(request), email))
-    return _deleted()
 
 
 # -- outbox ---------------------------------------------------------------------------
