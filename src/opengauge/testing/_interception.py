@@ -111,11 +111,7 @@ async def _wire_send(
         sent: httpx.Response = await send(self, method, url, headers, body, idempotent=idempotent)
         return sent
     request = httpx.Request(method, url, headers=list(headers), content=body)
-    try:
-        answer = await target.acall(_httpx_request(request, body), self.timeout)
-    except TimeoutError as exc:
-        raise httpx.ReadTimeout(str(exc), request=request) from exc
-    response = _httpx_response(answer)
+    response = await _aserve(target, request, body, self.timeout)
     response.request = request
     return response
 
@@ -162,9 +158,15 @@ async def _httpx_handle_async_request(
         handle = _original(httpx.AsyncHTTPTransport, "handle_async_request")
         response: httpx.Response = await handle(self, request)
         return response
-    body = await request.aread()
+    return await _aserve(target, request, await request.aread(), _httpx_timeout(request))
+
+
+async def _aserve(
+    target: Target, request: httpx.Request, body: bytes, read_timeout: float | None
+) -> httpx.Response:
+    """``request`` answered by ``target`` from async code, timeouts as httpx's own."""
     try:
-        answer = await target.acall(_httpx_request(request, body), _httpx_timeout(request))
+        answer = await target.acall(_httpx_request(request, body), read_timeout)
     except TimeoutError as exc:
         raise httpx.ReadTimeout(str(exc), request=request) from exc
     return _httpx_response(answer)
