@@ -97,7 +97,8 @@ def new_entry(scope: MutableMapping[str, Any], now: float) -> Entry:
     """
     path, _, tail = scope["path"].partition("&")
     # A survey page's code opens and answers that survey: like a token, never kept.
-    path = _SURVEY_CODE.sub(r"/\1/{code}", path)
+    if path.startswith(("/r/", "/s/")):
+        path = _SURVEY_CODE.sub(r"/\1/{code}", path)
     query = scope.get("query_string", b"")
     params: tuple[str, ...] = ()
     if query or tail:
