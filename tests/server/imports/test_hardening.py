@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 
 import pytest
@@ -18,6 +19,7 @@ from tests.support import (
 )
 
 ENDPOINTS = ("/records/", "/accounts", "/contracts", "/activities/")
+SUPPORT = {"field": "survey.touchpoint", "op": "is", "values": ["Support"]}
 
 
 @pytest.mark.parametrize("body", [b"{}", b"{", b"x" * 2_000_000, b'{"record": "x"}'])
@@ -285,3 +287,36 @@ def test_a_reused_app_id_does_not_revive_old_tokens(server: RunningServer) -> No
         )
         response = http.put("/accounts", json={"reference": "x"})
     assert response.status_code == 401
+
+
+#: Keys no header may carry raw: DEL, a control character, non-ASCII, a quote and backslash.
+HOSTILE_KEYS = ["Colour\x7f", "Tab\there", "Café 😀", 'say "hi" \\ bye']
+
+
+def _assert_visible_ascii(value: bytes) -> None:
+    assert all(0x20 <= byte < 0x7F for byte in value), value
+
+
+def test_ignored_keys_with_control_characters_still_get_their_answer(
+    server: RunningServer,
+) -> None:
+    tenant = create_tenant(
+        server,
+        f"hdr-{uuid.uuid4().hex[:10]}",
+        campaigns=[{"name": "s", "filters": [SUPPORT]}],
+        duplication_rule={"enabled": True, "days": 30, "fields": []},
+    )
+    record = {"Email": "d@x.com", "Touchpoint": "Support"} | dict.fromkeys(HOSTILE_KEYS, "v")
+    with tenant.client() as http:
+        link = http.put("/personal-link/", json={"configuration": MULTI_MAPPING, "record": record})
+        plain = put_record(http, ACCOUNT_MAPPING, {"Account Name": "A"} | record)
+        refused = put_record(http, "contact", record | {"Email": "not-an-address"})
+    assert link.status_code == 200
+    assert set(link.json()["data"]) == {"number_customergauge", "survey_link", "survey_link_short"}
+    assert plain.status_code == 200
+    assert refused.status_code == 422
+    for response in (link, plain, refused):
+        raw = response.headers.raw
+        (value,) = [v for k, v in raw if k.lower() == b"x-opengauge-ignored-fields"]
+        _assert_visible_ascii(value)
+        assert [k for k in json.loads(value) if k in HOSTILE_KEYS] == HOSTILE_KEYS

@@ -7,6 +7,7 @@ order of answers is the real service's: 401, then problems with the body, then t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -82,11 +83,17 @@ def ignored_fields_header(ignored: list[str]) -> list[tuple[bytes, bytes]]:
     """The header naming unmapped keys, as a JSON array cut to whole keys that fit."""
     kept: list[str] = []
     for key in ignored:
-        candidate = msgspec.json.encode([*kept, key[:256]])
-        if len(candidate) > IGNORED_FIELDS_MAX_BYTES:
+        if len(_header_json([*kept, key[:256]])) > IGNORED_FIELDS_MAX_BYTES:
             break
         kept.append(key[:256])
-    return [(IGNORED_FIELDS_HEADER, msgspec.json.encode(kept))] if kept else []
+    return [(IGNORED_FIELDS_HEADER, _header_json(kept))] if kept else []
+
+
+def _header_json(keys: list[str]) -> bytes:
+    # Keys come from the request: ``ensure_ascii`` writes every character outside printable
+    # ASCII (DEL, controls, non-ASCII) as a \u escape, so the value is always a valid header
+    # and the server never drops the connection after the write committed.
+    return json.dumps(keys, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 async def put_records(state: State, scope: Scope, receive: Receive, send: Send) -> None:
