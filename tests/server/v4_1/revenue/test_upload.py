@@ -252,3 +252,24 @@ def test_a_body_over_4_mib_is_cut_off_with_413(tenant: Tenant) -> None:
     response = post_file(tenant, b"x" * (5 * 1024 * 1024))
 
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [b'filename="rev\x00enue.csv"', b"filename*=utf-8''rev%00enue.csv"],
+)
+def test_a_nul_in_the_file_name_is_dropped(acme: Tenant, disposition: bytes) -> None:
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; ' + disposition + b"\r\n\r\n"
+        b"Acme,1,2024-01-01,,One Time,\r\n--b--\r\n"
+    )
+    response = call(
+        acme,
+        "POST",
+        UPLOAD,
+        content=body,
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
+
+    assert (response.status_code, response.json()) == (200, {"Data": {"data": 1}})
+    assert last_upload(acme)["source_filename"] == "revenue.csv"

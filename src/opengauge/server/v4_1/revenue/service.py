@@ -91,8 +91,9 @@ def _refuse(
 
 
 def _source_filename(file: UploadedFile) -> str:
-    # Browsers on Windows may send a whole path; only the name is worth keeping.
-    name = file.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    # Browsers on Windows may send a whole path; only the name is worth keeping. NUL is
+    # dropped, as from every other text we keep: PostgreSQL refuses it, and it means nothing.
+    name = file.filename.replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1]
     return name[:_FILENAME_MAX]
 
 
