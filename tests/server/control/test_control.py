@@ -424,3 +424,63 @@ def test_names_with_a_slash_can_be_deleted_and_systems_cannot_have_one(
     refused = admin.post("/_opengauge/systems", json={"name": "a/b", "region": "eu"})
     assert refused.status_code == 422
     assert "cannot contain '/'" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "errors"),
+    [
+        ("bounces", {"email": "a@x.com", "type": "t" * 33}, {"type": ["at most 32 characters"]}),
+        (
+            "bounces",
+            {"email": "a@x.com", "reason": "r" * 256},
+            {"reason": ["at most 255 characters"]},
+        ),
+        (
+            "bounces",
+            {"email": "a@x.com", "type": "ha\x00rd", "reason": "full\x00"},
+            {
+                "type": ["no line breaks or control characters"],
+                "reason": ["no line breaks or control characters"],
+            },
+        ),
+        (
+            "mappings",
+            {
+                "reference": "r\x00",
+                "name": "n",
+                "data_type": "Account",
+                "fields": {"A": "account.name"},
+            },
+            {"reference": ["no line breaks or control characters"]},
+        ),
+    ],
+)
+def test_texts_that_do_not_fit_their_columns_are_a_422_on_every_database(
+    tenant: Tenant, admin: httpx.Client, kind: str, body: dict[str, Any], errors: Any
+) -> None:
+    url = f"/_opengauge/systems/{tenant.name}/{kind}"
+    before = admin.get(url).json()["data"]
+    response = admin.post(url, json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == errors
+    assert admin.get(url).json()["data"] == before
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/systems/a%00b", "System [a\x00b] not found."),
+        ("/systems/a%00b/outbox", "System [a\x00b] not found."),
+        ("/systems/{name}/apps/a%00b", "Connected app [a\x00b] not found."),
+        ("/systems/{name}/mappings/a%00b", "The inbound mapping [a\x00b] was not found."),
+        ("/systems/{name}/touchpoints/a%00b", "Touchpoint [a\x00b] not found."),
+        ("/systems/{name}/campaigns/a%00b", "Campaign [a\x00b] not found."),
+        ("/systems/{name}/bounces/a%00b@x.com", "Bounce [a\x00b@x.com] not found."),
+    ],
+)
+def test_a_nul_in_a_path_names_nothing(
+    tenant: Tenant, admin: httpx.Client, path: str, message: str
+) -> None:
+    url = "/_opengauge" + path.format(name=tenant.name)
+    response = admin.delete(url) if "{name}" in path else admin.get(url)
+    assert (response.status_code, response.json()) == (404, {"message": message})

@@ -32,10 +32,16 @@ Operation = Callable[[Tx], Any]
 
 
 def find_system(tx: Tx, name: str) -> int:
-    found = systems.find_by_name(tx, name)
+    found = systems.find_by_name(tx, name) if _may_exist(name) else None
     if found is None:
         raise ResourceNotFound(f"System [{name}] not found.")
     return found[0]
+
+
+def _may_exist(name: str) -> bool:
+    """Whether a name from a path could be stored: none holds a NUL (the seed rules refuse
+    control characters), and PostgreSQL refuses to even compare one."""
+    return "\x00" not in name
 
 
 # -- seeds and reset ------------------------------------------------------------------
@@ -169,7 +175,8 @@ def put_app(name: str, app: AppSpec, secret_hash: str, now: str) -> Operation:
 
 def delete_app(name: str, client_id: str) -> Operation:
     def operation(tx: Tx) -> None:
-        if not sandbox.delete_app(tx, find_system(tx, name), client_id):
+        system_id = find_system(tx, name)
+        if not (_may_exist(client_id) and sandbox.delete_app(tx, system_id, client_id)):
             raise ResourceNotFound(f"Connected app [{client_id}] not found.")
 
     return operation
@@ -206,7 +213,8 @@ def put_mapping(name: str, mapping: MappingSpec, now: str) -> Operation:
 
 def delete_mapping(name: str, reference: str) -> Operation:
     def operation(tx: Tx) -> None:
-        if not sandbox.delete_mapping(tx, find_system(tx, name), reference):
+        system_id = find_system(tx, name)
+        if not (_may_exist(reference) and sandbox.delete_mapping(tx, system_id, reference)):
             raise ResourceNotFound(f"The inbound mapping [{reference}] was not found.")
 
     return operation
@@ -228,10 +236,13 @@ def put_touchpoint(name: str, touchpoint: str) -> Operation:
 def delete_touchpoint(name: str, touchpoint: str) -> Operation:
     def operation(tx: Tx) -> None:
         system_id = find_system(tx, name)
+        missing = ResourceNotFound(f"Touchpoint [{touchpoint}] not found.")
+        if not _may_exist(touchpoint):
+            raise missing
         if sandbox.touchpoint_in_use(tx, system_id, touchpoint):
             raise Conflict(f"Touchpoint [{touchpoint}] is used by survey records.")
         if not sandbox.delete_touchpoint(tx, system_id, touchpoint):
-            raise ResourceNotFound(f"Touchpoint [{touchpoint}] not found.")
+            raise missing
 
     return operation
 
@@ -258,7 +269,8 @@ def put_campaign(name: str, campaign: CampaignSpec, now: str) -> Operation:
 
 def delete_campaign(name: str, campaign: str) -> Operation:
     def operation(tx: Tx) -> None:
-        if not sandbox.delete_campaign(tx, find_system(tx, name), campaign):
+        system_id = find_system(tx, name)
+        if not (_may_exist(campaign) and sandbox.delete_campaign(tx, system_id, campaign)):
             raise ResourceNotFound(f"Campaign [{campaign}] not found.")
 
     return operation
@@ -286,7 +298,8 @@ def put_bounce(name: str, bounce: BounceSpec, now: str) -> Operation:
 
 def delete_bounce(name: str, email: str) -> Operation:
     def operation(tx: Tx) -> None:
-        if not sandbox.delete_bounce(tx, find_system(tx, name), email):
+        system_id = find_system(tx, name)
+        if not (_may_exist(email) and sandbox.delete_bounce(tx, system_id, email)):
             raise ResourceNotFound(f"Bounce [{email}] not found.")
 
     return operation

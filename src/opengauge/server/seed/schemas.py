@@ -266,7 +266,7 @@ def _check(seed: Seed) -> list[str]:
 
 
 def _too_long(system: SystemSpec, at: str) -> list[str]:
-    """Names longer than their columns."""
+    """Names longer than their columns, or holding control characters."""
     named: list[tuple[str, str, int]] = [(f"{at}.name", system.name, 128)]
     named += [
         (f"{at}.divisions[{j}].division", d.division, 128) for j, d in enumerate(system.divisions)
@@ -280,10 +280,18 @@ def _too_long(system: SystemSpec, at: str) -> list[str]:
         ]
     named += [(f"{at}.mappings[{j}].name", mp.name, 128) for j, mp in enumerate(system.mappings)]
     named += [(f"{at}.campaigns[{j}].name", c.name, 128) for j, c in enumerate(system.campaigns)]
+    for j, bounce in enumerate(system.bounces):
+        named.append((f"{at}.bounces[{j}].type", bounce.type, 32))
+        if bounce.reason is not None:
+            named.append((f"{at}.bounces[{j}].reason", bounce.reason, 255))
     problems = [
         f"{path}: at most {limit} characters" for path, text, limit in named if len(text) > limit
     ]
-    # Names end up in e-mail headers and pages; control characters have no place there.
+    # Names end up in e-mail headers and pages; control characters have no place there (and
+    # PostgreSQL refuses NUL). References are checked for length on their own.
+    named += [
+        (f"{at}.mappings[{j}].reference", mp.reference, 64) for j, mp in enumerate(system.mappings)
+    ]
     problems += [
         f"{path}: no line breaks or control characters"
         for path, text, _ in named
