@@ -273,3 +273,19 @@ def test_readme_cli_snippet_runs_against_the_demo(serve: ServerProcesses, tmp_pa
         for line in (tmp_path / "pending.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     assert [record["email"] for record in pending] == ["ann@example.com"]
+
+
+def test_seed_validate_and_apply_agree_on_escaped_surrogates(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    paired = tmp_path / "paired.json"
+    paired.write_text(json.dumps({"systems": [{"name": "smile", "touchpoints": ["😀"]}]}))
+    lone = tmp_path / "lone.yaml"
+    lone.write_text('systems: [{name: "lone \\ud83d"}]\n')
+    assert _run("seed", "validate", str(paired)).returncode == 0
+    applied = _run("seed", "apply", str(paired), "--database", url)
+    assert applied.returncode == 0, applied.stderr
+    assert "system smile: created" in applied.stdout
+    refused = _run("seed", "validate", str(lone))
+    assert refused.returncode == 1
+    assert "systems[0].name: a lone UTF-16 surrogate (\\ud83d) is not a character" in refused.stderr
+    assert _run("seed", "apply", str(lone), "--database", url).returncode == 1

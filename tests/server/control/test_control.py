@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from pathlib import Path
@@ -484,3 +485,19 @@ def test_a_nul_in_a_path_names_nothing(
     url = "/_opengauge" + path.format(name=tenant.name)
     response = admin.delete(url) if "{name}" in path else admin.get(url)
     assert (response.status_code, response.json()) == (404, {"message": message})
+
+
+def test_a_seed_with_escaped_surrogates_is_applied_or_refused_never_a_500(
+    server: RunningServer, admin: httpx.Client
+) -> None:
+    name = _name()
+    paired = json.dumps({"systems": [{"name": name, "touchpoints": ["😀"]}]})
+    lone = '{"systems": [{"name": "' + _name() + '", "touchpoints": ["\\ude00"]}]}'
+    applied = admin.post("/_opengauge/seed", content=paired)
+    refused = admin.post("/_opengauge/seed", content=lone)
+    assert applied.status_code == 200, applied.text
+    assert admin.get(f"/_opengauge/systems/{name}/touchpoints").json()["data"] == [{"name": "😀"}]
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {
+        "systems[0].touchpoints[0]": ["a lone UTF-16 surrogate (\\ude00) is not a character"]
+    }

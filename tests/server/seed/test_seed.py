@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 import uuid
 from pathlib import Path
@@ -382,3 +383,38 @@ def test_a_seed_file_that_is_not_utf8_is_a_seed_error(tmp_path: Path) -> None:
     with pytest.raises(SeedError) as refused:
         load_seed(path)
     assert refused.value.problems == ["the file is not UTF-8 text"]
+
+
+#: What ``json.dumps`` writes for 😀 by default: a UTF-16 surrogate pair of escapes.
+ESCAPED_SMILE = json.dumps("😀")[1:-1]
+LONE = "\\ud83d"
+LONE_PROBLEM = "a lone UTF-16 surrogate (\\ud83d) is not a character"
+
+
+def test_escaped_surrogate_pairs_become_the_character(server: RunningServer) -> None:
+    name = f"smile-{uuid.uuid4().hex[:8]}"
+    text = json.dumps({"systems": [{"name": f"{name} 😀", "touchpoints": ["😀 Support"]}]})
+    assert ESCAPED_SMILE in text
+    seed = parse_seed(text)
+    (system,) = seed.systems
+    assert (system.name, system.touchpoints) == (f"{name} 😀", ["😀 Support"])
+    (applied,) = apply_seed(server.db, seed)
+    assert server.rows("SELECT name FROM touchpoints WHERE system_id = ?", (applied.id,)) == [
+        ("😀 Support",)
+    ]
+
+
+def test_lone_surrogates_are_refused_with_their_path() -> None:
+    text = (
+        '{"systems": [{"name": "a' + LONE + '", "touchpoints": ["ok", "b' + LONE + '"],'
+        ' "mappings": [{"reference": "r", "name": "n", "data_type": "Account",'
+        ' "fields": {"Account Name": "account.name", "K' + LONE + '": "account.region"}}]}]}'
+    )
+    with pytest.raises(SeedError) as refused:
+        parse_seed(text)
+    assert refused.value.problems == [
+        f"systems[0].name: {LONE_PROBLEM}",
+        f"systems[0].touchpoints[1]: {LONE_PROBLEM}",
+        f"systems[0].mappings[0].fields.K\\ud83d: {LONE_PROBLEM}",
+    ]
+    str(refused.value).encode()  # the message itself is printable UTF-8

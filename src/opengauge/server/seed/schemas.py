@@ -6,6 +6,7 @@ with the path of the offending entry (``systems[0].mappings[1].fields``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,6 +135,11 @@ def parse_seed(text: str, source: str = "<seed>") -> Seed:
 
 
 def validate_seed(data: Any, source: str = "<seed>") -> Seed:
+    """Check a parsed seed document; :class:`SeedError` lists every problem with its path."""
+    unpaired: list[str] = []
+    data = _joined_surrogates(data, "", unpaired)
+    if unpaired:
+        raise SeedError(source, unpaired)
     try:
         seed = msgspec.convert(_numbers_as_text(data), Seed, strict=True)
     except msgspec.ValidationError as exc:
@@ -142,6 +148,49 @@ def validate_seed(data: Any, source: str = "<seed>") -> Seed:
     if problems:
         raise SeedError(source, problems)
     return seed
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _joined_surrogates(data: Any, path: str, problems: list[str]) -> Any:
+    """``data`` with every escaped UTF-16 surrogate pair joined into its character.
+
+    YAML reads ``"\\ud83d\\ude00"`` (what ``json.dumps`` writes for 😀) as two surrogates,
+    which cannot be encoded to store; a lone one is not a character at all, so it is a problem
+    at its path, and validating and applying agree.
+    """
+    if isinstance(data, str):
+        return _checked(_pairs_joined(data), path, problems)
+    if isinstance(data, list):
+        return [_joined_surrogates(item, f"{path}[{i}]", problems) for i, item in enumerate(data)]
+    if isinstance(data, dict):
+        joined: dict[Any, Any] = {}
+        for key, value in data.items():
+            where = path
+            if isinstance(key, str):
+                key = _pairs_joined(key)
+                shown = key.encode("utf-8", "backslashreplace").decode()
+                where = f"{path}.{shown}" if path else shown
+                _checked(key, where, problems)
+            joined[key] = _joined_surrogates(value, where, problems)
+        return joined
+    return data
+
+
+def _pairs_joined(text: str) -> str:
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
+def _checked(text: str, path: str, problems: list[str]) -> str:
+    lone = _SURROGATE.search(text)
+    if lone:
+        problems.append(
+            f"{path}: a lone UTF-16 surrogate (\\u{ord(lone[0]):04x}) is not a character"
+        )
+    return text
 
 
 #: Fields that are text even when YAML reads them as numbers (``touchpoints: [2024]``).
