@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import subprocess
+from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.support import ACCOUNT_MAPPING, Tenant
+from tests.conftest import BACKENDS
+from tests.support import (
+    ACCOUNT_MAPPING,
+    OPENGAUGE,
+    ServerProcesses,
+    Tenant,
+    clean_env,
+    database_url,
+    tenant_seed,
+)
 
 
 async def _blast(base_url: str, token: str, bodies: list[dict[str, object]]) -> list[int]:
@@ -71,3 +84,75 @@ def test_concurrent_valid_and_invalid_requests_are_isolated(tenant: Tenant) -> N
     assert statuses.count(422) == 20
     assert statuses.count(200) == 40
     assert tenant.count("accounts") == 40
+
+
+def _token(base_url: str) -> str:
+    with httpx.Client(base_url=base_url) as http:
+        response = http.post(
+            "/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "race-client",
+                "client_secret": "race-secret",
+            },
+        )
+    return str(response.json()["access_token"])
+
+
+async def _both_at_once(
+    bases: list[str], token: str, path: str, bodies: list[dict[str, object]]
+) -> list[httpx.Response]:
+    """Each body sent to every server at the same moment, one body after the other."""
+    clients = [
+        httpx.AsyncClient(base_url=b, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        for b in bases
+    ]
+    answers: list[httpx.Response] = []
+    try:
+        for body in bodies:
+            answers += await asyncio.gather(*(c.put(path, json=body) for c in clients))
+    finally:
+        for client in clients:
+            await client.aclose()
+    return answers
+
+
+#: The fixed-schema endpoints that create or update by reference, and a body for each.
+BY_REFERENCE: list[tuple[str, str, dict[str, str]]] = [
+    ("/contracts", "contracts", {"account": "ACME", "start": "2024-01-01"}),
+    (
+        "/activities/",
+        "activities",
+        {"account": "ACME", "type": "t", "source": "s", "happened_at": "2024-01-01 00:00:00"},
+    ),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_server_processes_create_one_new_reference_once(
+    serve: ServerProcesses, tmp_path: Path, backend: str
+) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps(tenant_seed("race")))
+    with database_url(backend, tmp_path) as url:
+        bases = [serve("--seed", str(seed), "--database", url).base_url]
+        bases.append(serve("--database", url).base_url)
+        token = _token(bases[0])
+        with httpx.Client(base_url=bases[0], headers={"Authorization": f"Bearer {token}"}) as http:
+            assert http.put("/accounts", json={"reference": "ACME"}).status_code == 201
+        for path, table, extra in BY_REFERENCE:
+            bodies: list[dict[str, object]] = [{"reference": f"r-{i}", **extra} for i in range(40)]
+            answers = asyncio.run(_both_at_once(bases, token, path, bodies))
+            statuses = [r.status_code for r in answers]
+            # Per reference: one process created it (201), the other updated it (200).
+            pairs = [sorted(statuses[i : i + 2]) for i in range(0, len(statuses), 2)]
+            assert pairs == [[200, 201]] * len(bodies), (path, statuses)
+            shown = subprocess.run(
+                [*OPENGAUGE, "db", "show", table, "--database", url],
+                capture_output=True,
+                text=True,
+                env=clean_env(),
+                timeout=60,
+                check=True,
+            )
+            assert shown.stdout.strip().endswith(f"({len(bodies)} rows)"), shown.stdout

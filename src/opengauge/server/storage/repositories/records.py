@@ -33,19 +33,11 @@ def put_contract(
     now: str,
 ) -> bool:
     """Create or replace the contract; returns True when it was created."""
-    changed = tx.write(
-        'UPDATE contracts SET account_id = ?, start = ?, "end" = ?, description = ?,'
-        " updated_at = ? WHERE system_id = ? AND reference = ?",
-        (account_id, start, end, description, now, system_id, reference),
-    )
-    if changed:
-        return False
-    tx.write(
-        'INSERT INTO contracts (system_id, reference, account_id, start, "end", description,'
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (system_id, reference, account_id, start, end, description, now, now),
-    )
-    return True
+    values = (account_id, start, end, description)
+    return _put_by_reference(tx, "contracts", _CONTRACT_COLUMNS, system_id, reference, values, now)
+
+
+_CONTRACT_COLUMNS = ("account_id", "start", '"end"', "description")
 
 
 # -- activities ---------------------------------------------------------------------------
@@ -61,42 +53,50 @@ class ActivityFields:
     details: str
 
 
+_ACTIVITY_COLUMNS = ("account_id", "contact_id", "type", "source", "happened_at", "details")
+
+
 def put_activity(tx: Tx, system_id: int, reference: str, fields: ActivityFields, now: str) -> bool:
     """Create or replace the activity; returns True when it was created."""
-    changed = tx.write(
-        "UPDATE activities SET account_id = ?, contact_id = ?, type = ?, source = ?,"
-        " happened_at = ?, details = ?, updated_at = ? WHERE system_id = ? AND reference = ?",
-        (
-            fields.account_id,
-            fields.contact_id,
-            fields.type,
-            fields.source,
-            fields.happened_at,
-            fields.details,
-            now,
-            system_id,
-            reference,
-        ),
+    values = (
+        fields.account_id,
+        fields.contact_id,
+        fields.type,
+        fields.source,
+        fields.happened_at,
+        fields.details,
     )
-    if changed:
-        return False
-    tx.write(
-        "INSERT INTO activities (system_id, reference, account_id, contact_id, type, source,"
-        " happened_at, details, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            system_id,
-            reference,
-            fields.account_id,
-            fields.contact_id,
-            fields.type,
-            fields.source,
-            fields.happened_at,
-            fields.details,
-            now,
-            now,
-        ),
+    return _put_by_reference(tx, "activities", _ACTIVITY_COLUMNS, system_id, reference, values, now)
+
+
+def _put_by_reference(
+    tx: Tx,
+    table: str,
+    columns: tuple[str, ...],
+    system_id: int,
+    reference: str,
+    values: tuple[object, ...],
+    now: str,
+) -> bool:
+    """Insert the row, or replace ``columns`` of the one with this reference; True if inserted.
+
+    Two atomic statements, as for accounts: another server process may create the same new
+    reference at any moment, and an UPDATE-then-INSERT would then break the unique constraint.
+    The first INSERT tells whether this request created the row; the upsert after it holds even
+    if the row went away in between.
+    """
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    insert = (
+        f"INSERT INTO {table} (system_id, reference, {names}, created_at, updated_at)"  # noqa: S608
+        f" VALUES (?, ?, {marks}, ?, ?) ON CONFLICT (system_id, reference)"
     )
-    return True
+    row = (system_id, reference, *values, now, now)
+    if tx.write_returning(insert + " DO NOTHING RETURNING id", row) is not None:
+        return True
+    replaced = ", ".join(f"{c} = excluded.{c}" for c in (*columns, "updated_at"))
+    tx.write(insert + f" DO UPDATE SET {replaced}", row)
+    return False
 
 
 # -- survey records -----------------------------------------------------------------------
