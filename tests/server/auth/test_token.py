@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import statistics
 import time
 
 import jwt
@@ -197,3 +198,26 @@ def test_deleting_the_app_revokes_its_tokens(tenant: Tenant) -> None:
         tenant.server.db.run_sync(lambda tx: apps.delete(tx, tenant.client_id))
         response = http.put("/accounts", json={"reference": "x"})
     assert response.status_code == 401
+
+
+def test_refusals_take_as_long_whether_or_not_the_client_id_exists(tenant: Tenant) -> None:
+    """An unknown client id must not answer faster than a known one with a wrong secret."""
+    wrong_secret = {**_form(tenant), "client_secret": "not-the-secret"}
+    unknown_id = {**_form(tenant), "client_id": f"nobody-{tenant.name}"}
+    us_host = {"Host": "auth.us.customergauge.com"}
+    timings: dict[str, list[float]] = {"wrong secret": [], "unknown id": [], "other region": []}
+    with tenant.server.client() as http:
+        for _ in range(10):  # interleaved, so load on the machine hits every kind alike
+            for kind, form, headers in (
+                ("wrong secret", wrong_secret, {}),
+                ("unknown id", unknown_id, {}),
+                ("other region", _form(tenant), us_host),
+            ):
+                started = time.perf_counter()
+                response = http.post("/oauth2/token", data=form, headers=headers)
+                timings[kind].append(time.perf_counter() - started)
+                assert response.json() == {"error": "invalid_client"}
+    medians = {kind: statistics.median(values) for kind, values in timings.items()}
+    print({kind: f"{seconds * 1000:.1f} ms" for kind, seconds in medians.items()})
+    assert medians["unknown id"] >= 0.5 * medians["wrong secret"]
+    assert medians["other region"] >= 0.5 * medians["wrong secret"]

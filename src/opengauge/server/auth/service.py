@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from opengauge.server.auth.tokens import Claims, KeyRing
 from opengauge.server.clock import Clock
-from opengauge.server.domain.secrets import verify_secret
+from opengauge.server.domain.secrets import hash_secret, new_secret, verify_secret
 from opengauge.server.errors import ApiError, OAuthError, Unauthenticated
 from opengauge.server.storage import Database, Tx
 from opengauge.server.storage.repositories import apps
@@ -81,10 +82,12 @@ async def issue_token(
         raise OAuthError("invalid_request")
     client_id = request.client_id
     credentials = await db.run(lambda tx: apps.find_credentials(tx, client_id))
-    if credentials is None or not credentials.active or credentials.region != region:
-        raise OAuthError("invalid_client")
-    # Hashing is slow on purpose; keep it off the event loop and out of the writer.
-    if not await asyncio.to_thread(verify_secret, request.client_secret, credentials.secret_hash):
+    usable = credentials is not None and credentials.active and credentials.region == region
+    # Every refusal costs one hash, so the answer's timing never tells whether the client id
+    # exists. Hashing is slow on purpose; keep it off the event loop and out of the writer.
+    stored = credentials.secret_hash if credentials is not None and usable else _dummy_hash()
+    matches = await asyncio.to_thread(verify_secret, request.client_secret, stored)
+    if credentials is None or not usable or not matches:
         raise OAuthError("invalid_client")
     token = keys.issue(
         issuer=issuer,
@@ -97,6 +100,12 @@ async def issue_token(
     )
     body = {"access_token": token, "expires_in": ttl, "token_type": "Bearer"}
     return IssuedToken(body, credentials.system_id, client_id)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of the same kind and cost as a real one, matching no secret anyone sends."""
+    return hash_secret(new_secret())
 
 
 def authenticate_bearer(
