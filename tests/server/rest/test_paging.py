@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -78,41 +79,74 @@ def test_records_created_during_iteration_come_later_exactly_once(tenant: Tenant
         )
 
 
+#: How long a test waits for a condition before it gives up: far beyond any loaded machine.
+PATIENCE = 60.0
+
+
+def _wait_until(condition: Callable[[], bool], what: str) -> None:
+    """Return once ``condition()`` holds; fail after :data:`PATIENCE` seconds."""
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.01)
+
+
 def test_exactly_once_while_writers_keep_writing(tenant: Tenant) -> None:
     stop = threading.Event()
+    written = [0] * 4  # each writer counts its own records
 
-    def write() -> None:
+    def write(n: int) -> None:
         with tenant.client() as http:
-            i = 0
             while not stop.is_set():
-                assert put_record(http, "external", _external(i)).status_code == 200
-                i += 1
+                record = _external(written[n] * 4 + n)
+                assert put_record(http, "external", record).status_code == 200
+                written[n] += 1
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool, tenant.client() as http:
-        writers = [pool.submit(write) for _ in range(4)]
+        writers = [pool.submit(write, n) for n in range(4)]
         seen: list[int] = []
         cursor = 0
-        deadline = time.monotonic() + 1.5
-        while time.monotonic() < deadline:
+        pages_while_writing = 0
+        deadline = time.monotonic() + PATIENCE
+        # Page on until the writers have written plenty and many pages were read meanwhile,
+        # however slow the machine is; the deadline only ends a test that hangs.
+        while sum(written) < 60 or pages_while_writing < 10:
+            assert time.monotonic() < deadline, f"{written} records, {pages_while_writing} pages"
+            assert not any(w.done() for w in writers), "a writer stopped early"
             body = get_page(http, RESPONSES, [("cursor", cursor), ("per_page", 7)])
             seen += [r["number_customergauge"] for r in body["data"]]
             cursor = body["cursor"]["next"]
+            pages_while_writing += 1
         stop.set()
         for writer in writers:
             writer.result()
         pages, _ = follow(http, RESPONSES, cursor=cursor)
         seen += flat(pages)
     expected = system_record_ids(tenant.server, tenant.system_id, responded=True)
-    assert len(expected) > 50
+    assert len(expected) >= 60
     assert seen == expected
 
 
-def test_a_write_in_flight_is_waited_for_not_skipped(tenant: Tenant) -> None:
+def _export_waits_on_a_lock(tenant: Tenant) -> bool:
+    """Whether a session of this database waits for a lock on ``survey_records`` (PostgreSQL)."""
+    rows = tenant.server.rows(
+        "SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+        " WHERE c.relname = 'survey_records' AND NOT l.granted"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    return int(rows[0][0]) > 0
+
+
+def test_a_write_in_flight_is_waited_for_not_skipped(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A record whose id was taken before a later one committed must still be exported.
 
     PostgreSQL hands out ids at insert and shows rows at commit, so they can commit out of
     order; SQLite lets one writer in at a time. Either way the page waits for the write.
     """
+    # However slow the machine, the page must wait here rather than give up with a 503.
+    monkeypatch.setattr(exports, "IN_FLIGHT_WAIT", "60s")
     with tenant.client() as http:
         assert put_record(http, "external", _external(1)).status_code == 200
         _, cursor = follow(http, RESPONSES)
@@ -121,6 +155,10 @@ def test_a_write_in_flight_is_waited_for_not_skipped(tenant: Tenant) -> None:
         )[0][0]
 
         db = tenant.server.db
+        faults = tenant.server.app.state.faults
+        # A latency-only fault rule goes on to the endpoint; its "fired" count says that the
+        # page request has reached the server.
+        arrival = faults.add(RESPONSES, methods=["GET"], latency_ms=1, count=1)
         slow = db.connect()
         try:
             if db.dialect == "sqlite":
@@ -137,15 +175,22 @@ def test_a_write_in_flight_is_waited_for_not_skipped(tenant: Tenant) -> None:
                 # ... while a later record is written (on SQLite it waits its turn) ...
                 later = pool.submit(put_record, http, "external", _external(2))
                 if db.dialect == "postgresql":
-                    assert later.result(timeout=10).status_code == 200
+                    assert later.result(timeout=PATIENCE).status_code == 200
                 page = pool.submit(get_page, http, RESPONSES, [("cursor", cursor)])
-                time.sleep(0.3)
-                assert not page.done()  # the export waits for the write in flight
+                _wait_until(lambda: arrival.fired == 1, "the page request to arrive")
+                if db.dialect == "postgresql":
+                    _wait_until(
+                        lambda: page.done() or _export_waits_on_a_lock(tenant), "the export's lock"
+                    )
+                # The page arrived before the commit below; it can only hold the record
+                # committed after its arrival if it waited for it.
+                assert not page.done()
                 slow.commit()
-                body = page.result(timeout=10)
-                assert later.result(timeout=10).status_code == 200
+                body = page.result(timeout=PATIENCE)
+                assert later.result(timeout=PATIENCE).status_code == 200
         finally:
             slow.close()
+            faults.remove(arrival.id)
         ids = [r["number_customergauge"] for r in body["data"]]
         assert ids[0] == low
         everything, _ = follow(http, RESPONSES, cursor=cursor)
