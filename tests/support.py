@@ -147,11 +147,8 @@ class RateLimits:
 
         In Redis its keys have a prefix of their own, so no count leaks between tests.
         """
-        configured = self.server.app.state.settings.replace(
-            rate_limit_url=self.storage_url,
-            rate_limit_prefix=f"test-{uuid.uuid4().hex}",
-            **settings,
-        )
+        own = {"rate_limit_url": self.storage_url, "rate_limit_prefix": f"test-{uuid.uuid4().hex}"}
+        configured = self.server.app.state.settings.replace(**{**own, **settings})
         limiter = Limiter.from_settings(configured)
         self._installed.append(limiter)
         self.server.app.state.limiter = limiter
