@@ -27,9 +27,9 @@ async def token(request: Request) -> Response:
     )
     # Failed logins count per client id and per address; checked before the secret is hashed.
     limit_keys = (f"client:{token_request.client_id}", f"address:{client_address(request.scope)}")
-    if wait := await state.limiter.oauth.refused(*limit_keys):
-        raise OAuthTooManyRequests(wait)
-    try:
+    async with state.limiter.oauth.guard(
+        *limit_keys, refusal=OAuthTooManyRequests, failed=_wrong_credentials
+    ):
         issued = await service.issue_token(
             token_request,
             region_of_host(request.headers.get("host"), state.settings.default_region),
@@ -39,12 +39,13 @@ async def token(request: Request) -> Response:
             issuer=state.settings.base_url,
             ttl=state.settings.token_ttl,
         )
-    except OAuthError as error:
-        if error.message == "invalid_client":
-            await state.limiter.oauth.count(*limit_keys)
-        raise
     note_caller(request.scope, issued.system_id, issued.client_id)
     return json_response(issued.body, headers={"cache-control": "no-store"})
+
+
+def _wrong_credentials(error: Exception) -> bool:
+    """A failed login: unknown client, wrong secret, inactive app (not a malformed request)."""
+    return isinstance(error, OAuthError) and error.message == "invalid_client"
 
 
 async def jwks(request: Request) -> Response:

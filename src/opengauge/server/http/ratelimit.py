@@ -13,11 +13,13 @@ The families turn a refusal into their own error format; this module knows none 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from limits import RateLimitItem
@@ -116,6 +118,47 @@ class Limit:
         self.limiter = limiter
         self.family = family
         self.item = item
+        #: Guarded blocks running now, per stored key (this process only).
+        self._in_flight: Counter[str] = Counter()
+
+    @contextlib.asynccontextmanager
+    async def guard(
+        self,
+        *keys: str,
+        refusal: Callable[[int], Exception],
+        failed: Callable[[Exception], bool],
+    ) -> AsyncIterator[None]:
+        """Run the block unless a key has used up its limit (then raise ``refusal(seconds)``);
+        count it against every key if it raises an error that ``failed`` accepts.
+
+        A block still running counts as a failure to come, so that simultaneous guesses are
+        refused like a sequence of them: never more blocks run than failures are left.
+        """
+        if self.item is None:
+            yield
+            return
+        stored = [self._key(key) for key in keys]
+        # Taken before the first await: each block sees those that started before it.
+        ahead = [self._in_flight[key] for key in stored]
+        self._in_flight.update(stored)
+        try:
+            wait = 0.0
+            for key, running in zip(stored, ahead, strict=True):
+                wait = max(wait, await self._wait(self.item, key, running))
+            if wait > 0:
+                self.limiter._refused(self.family)
+                raise refusal(math.ceil(wait))
+            try:
+                yield
+            except Exception as error:
+                if failed(error):
+                    await self.count(*keys)
+                raise
+        finally:
+            self._in_flight.subtract(stored)
+            for key in stored:
+                if self._in_flight[key] <= 0:
+                    del self._in_flight[key]
 
     async def refused(self, *keys: str) -> int | None:
         """Seconds to wait (for ``Retry-After``) if any key has used up its limit; else None.
@@ -152,11 +195,14 @@ class Limit:
         """Count one event; False when the window was already full (True if storage failed)."""
         return await self.limiter._ask(lambda: self.limiter.strategy.hit(item, key), True)
 
-    async def _wait(self, item: RateLimitItem, key: str) -> float:
+    async def _wait(self, item: RateLimitItem, key: str, running: int = 0) -> float:
+        """Seconds until ``key`` may try again with ``running`` blocks ahead of it; 0: now."""
         strategy = self.limiter.strategy
         stats = await self.limiter._ask(lambda: strategy.get_window_stats(item, key), None)
-        if stats is None or stats.remaining > 0:
+        if stats is None or stats.remaining > running:
             return 0.0
+        if stats.remaining > 0:
+            return 1.0  # only blocks still running fill the window; they end soon
         # The moment the oldest event in the window expires; at least a second.
         return max(1.0, stats.reset_time - time.time())
 
