@@ -155,10 +155,7 @@ class Limit:
                     await self.count(*keys)
                 raise
         finally:
-            self._in_flight.subtract(stored)
-            for key in stored:
-                if self._in_flight[key] <= 0:
-                    del self._in_flight[key]
+            self._in_flight -= Counter(stored)  # drops the keys that reach zero
 
     async def refused(self, *keys: str) -> int | None:
         """Seconds to wait (for ``Retry-After``) if any key has used up its limit; else None.
