@@ -16,6 +16,7 @@ import pytest
 
 from opengauge.server.clock import Clock
 from tests.support import (
+    RateLimits,
     RunningServer,
     ServerProcesses,
     Tenant,
@@ -26,6 +27,8 @@ from tests.support import (
 
 POSTGRES_URL = os.environ.get("OPENGAUGE_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
+REDIS_URL = os.environ.get("OPENGAUGE_TEST_REDIS_URL", "")
+LIMIT_STORAGES = ["memory", *(["redis"] if REDIS_URL else [])]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -52,6 +55,18 @@ def clock(server: RunningServer) -> Iterator[Clock]:
     """The server's clock; reset after the test."""
     yield server.app.state.clock
     server.app.state.clock.reset()
+
+
+@pytest.fixture(params=LIMIT_STORAGES)
+def rate_limits(request: pytest.FixtureRequest, server: RunningServer) -> Iterator[RateLimits]:
+    """Turn the server's abuse limits on: ``rate_limits(auth_failure_limit="10/minute")``.
+
+    Runs once with counts in memory and, when ``OPENGAUGE_TEST_REDIS_URL`` is set, once
+    with counts in Redis; the server's own (disabled) limits come back afterwards.
+    """
+    limits = RateLimits(server, REDIS_URL if request.param == "redis" else "")
+    yield limits
+    limits.restore()
 
 
 @pytest.fixture

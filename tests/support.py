@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from opengauge.server.app import OpenGaugeApp
+from opengauge.server.http.ratelimit import Limiter
 from opengauge.server.seed.schemas import validate_seed
 from opengauge.server.seed.service import apply_seed
 from opengauge.server.settings import Settings
@@ -85,6 +86,10 @@ def start_server(database_url: str, **settings: Any) -> Iterator[RunningServer]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    # Abuse limits only where a test asks (the rate_limits fixture): every test runs from
+    # 127.0.0.1, and many of them fail to log in on purpose.
+    settings.setdefault("auth_failure_limit", "")
+    settings.setdefault("survey_submit_limit", "")
     app = OpenGaugeApp(
         Settings(database_url=database_url, port=port, sqlite_synchronous="NORMAL", **settings)
     )
@@ -126,6 +131,39 @@ class _LoopCapture:
         if scope["type"] == "lifespan":
             self.loop = asyncio.get_running_loop()
         await self.app(scope, receive, send)
+
+
+class RateLimits:
+    """Turns a running server's abuse limits on for one test, with counts of its own."""
+
+    def __init__(self, server: RunningServer, storage_url: str) -> None:
+        self.server = server
+        self.storage_url = storage_url
+        self._original = server.app.state.limiter
+        self._installed: list[Limiter] = []
+
+    def __call__(self, **settings: str) -> Limiter:
+        """Install a new limiter: ``rate_limits(auth_failure_limit="10/minute")``.
+
+        In Redis its keys have a prefix of their own, so no count leaks between tests.
+        """
+        own = {"rate_limit_url": self.storage_url, "rate_limit_prefix": f"test-{uuid.uuid4().hex}"}
+        configured = self.server.app.state.settings.replace(**{**own, **settings})
+        limiter = Limiter.from_settings(configured)
+        self._installed.append(limiter)
+        self.server.app.state.limiter = limiter
+        return limiter
+
+    def restore(self) -> None:
+        """Put the server's own limiter back; forget and close the test's."""
+        self.server.app.state.limiter = self._original
+        for limiter in self._installed:
+            asyncio.run_coroutine_threadsafe(_discard(limiter), self.server.loop).result(30)
+
+
+async def _discard(limiter: Limiter) -> None:
+    await limiter.reset()
+    await limiter.aclose()
 
 
 @contextlib.contextmanager
@@ -303,12 +341,15 @@ class ServerProcesses:
         self.cwd = cwd
         self.started: list[subprocess.Popen[str]] = []
 
-    def __call__(self, *args: str, cwd: Path | None = None) -> Served:
+    def __call__(
+        self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
+    ) -> Served:
+        """Start ``opengauge serve *args``; ``env`` adds ``OPENGAUGE_*`` settings."""
         port = free_port()
         process = subprocess.Popen(
             [*OPENGAUGE, "serve", "--port", str(port), "--no-access-log", *args],
             cwd=cwd or self.cwd,
-            env=clean_env(),
+            env={**clean_env(), **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

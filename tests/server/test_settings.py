@@ -46,3 +46,34 @@ def test_environment_and_overrides() -> None:
 def test_bad_values_stop_with_a_clear_message(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_rate_limits_default_on_in_memory_and_read_from_the_environment() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.auth_failure_limit, defaults.survey_submit_limit) == ("10/minute",) * 2
+    assert defaults.rate_limit_url == ""
+    env = {
+        "OPENGAUGE_RATE_LIMIT_URL": "redis://cache.internal:6379/2",
+        "OPENGAUGE_RATE_LIMIT_PREFIX": "staging",
+        "OPENGAUGE_AUTH_FAILURE_LIMIT": "5 per 30 seconds",
+        "OPENGAUGE_SURVEY_SUBMIT_LIMIT": "",
+    }
+    settings = Settings.from_env(env)
+    assert settings.rate_limit_url == "redis://cache.internal:6379/2"
+    assert settings.rate_limit_prefix == "staging"
+    assert settings.auth_failure_limit == "5 per 30 seconds"
+    assert settings.survey_submit_limit == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"OPENGAUGE_RATE_LIMIT_URL": "memcached://x"}, "rate_limit_url must be empty"),
+        ({"OPENGAUGE_AUTH_FAILURE_LIMIT": "ten a minute"}, "auth_failure_limit must be one"),
+        ({"OPENGAUGE_AUTH_FAILURE_LIMIT": "0/minute"}, "at least 1"),
+        ({"OPENGAUGE_SURVEY_SUBMIT_LIMIT": "1/second;5/hour"}, "survey_submit_limit must be one"),
+    ],
+)
+def test_bad_rate_limits_stop_with_a_clear_message(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)

@@ -63,8 +63,9 @@ def test_exported_names() -> None:
 
 def test_mock_customergauge_signature() -> None:
     signature = inspect.signature(opengauge.testing.mock_customergauge)
-    assert list(signature.parameters) == ["seed", "strict"]
-    assert signature.parameters["strict"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert list(signature.parameters) == ["seed", "strict", "rate_limits"]
+    for name in ("strict", "rate_limits"):
+        assert signature.parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def test_sandbox_and_server_share_one_surface() -> None:

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 GIVEN_DATA_INVALID = "The given data was invalid."
+#: Laravel's throttle text (also what fault rules answer with a 429).
+TOO_MANY_ATTEMPTS = "Too Many Attempts."
 
 
 class ApiError(Exception):
@@ -143,6 +145,27 @@ class OAuthError(ApiError):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.message}
+
+
+class TooManyRequests(ApiError):
+    """429 with ``Retry-After``: an abuse limit refused the request (``http/ratelimit.py``)."""
+
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(TOO_MANY_ATTEMPTS)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {"retry-after": str(self.retry_after)}
+
+
+class OAuthTooManyRequests(TooManyRequests):
+    """The token endpoint's 429, in its Cognito shape: ``{"error": "too_many_requests"}``."""
+
+    def body(self) -> dict[str, Any]:
+        return {"error": "too_many_requests"}
 
 
 class InternalError(ApiError):

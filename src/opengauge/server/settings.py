@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import limits
+
 REGIONS = ("eu", "us", "au")
 ENV_PREFIX = "OPENGAUGE_"
 
@@ -55,6 +57,17 @@ class Settings:
     #: Refuse imports whose record has keys the mapping ignores (422) instead of dropping
     #: them; a request can override it with ``X-OpenGauge-Strict: 1`` or ``0``.
     strict_mapping: bool = False
+    # -- abuse limits (http/ratelimit.py); an empty limit turns that limit off --
+    #: Where the counts live: empty keeps them in each process's memory; ``redis://host:6379/0``
+    #: (or ``rediss://``, ``redis+unix://``) shares them between every worker and host.
+    rate_limit_url: str = ""
+    #: Prefix of the keys in Redis, so several deployments can share one Redis.
+    rate_limit_prefix: str = "opengauge"
+    #: Failed authentications allowed per client id and per client address (``limits``
+    #: notation: ``10/minute``, ``50 per hour``, ``5 per 30 seconds``).
+    auth_failure_limit: str = "10/minute"
+    #: Survey page submissions allowed per survey link code.
+    survey_submit_limit: str = "10/minute"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -86,6 +99,22 @@ class Settings:
                 f"not {self.database_url.split(':', 1)[0]!r}"
             )
 
+        self._check_rate_limits()
+
+    def _check_rate_limits(self) -> None:
+        if self.rate_limit_url and not self.rate_limit_url.startswith(RATE_LIMIT_SCHEMES):
+            raise SettingsError(
+                "rate_limit_url must be empty (memory) or start with redis://, rediss:// or "
+                f"redis+unix://, not {self.rate_limit_url.split(':', 1)[0]!r}"
+            )
+        for name in ("auth_failure_limit", "survey_submit_limit"):
+            value = getattr(self, name)
+            if value and parse_rate_limit(value) is None:
+                raise SettingsError(
+                    f"{name} must be one limit such as 10/minute or '5 per 30 seconds' "
+                    f"(at least 1), or empty for none; not {value!r}"
+                )
+
     @property
     def base_url(self) -> str:
         """The public base URL without a trailing slash."""
@@ -111,6 +140,21 @@ class Settings:
                 values[f.name] = _parse(f.name, f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+RATE_LIMIT_SCHEMES = ("redis://", "rediss://", "redis+unix://")
+
+
+def parse_rate_limit(text: str) -> limits.RateLimitItem | None:
+    """One ``limits`` item such as ``10/minute``; None if ``text`` is not exactly one limit
+    of at least 1 (``limits.parse`` would silently keep the first of ``1/second;5/hour``)."""
+    try:
+        items = limits.parse_many(text)
+    except ValueError:
+        return None
+    if len(items) != 1 or items[0].amount < 1:
+        return None
+    return items[0]
 
 
 def _parse(name: str, kind: object, raw: str) -> Any:

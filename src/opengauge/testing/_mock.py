@@ -22,9 +22,12 @@ class CustomerGaugeMock:
     sandbox with a fresh database, so nothing leaks from one test into the next.
     """
 
-    def __init__(self, seed: SeedSource = None, *, strict: bool = False) -> None:
+    def __init__(
+        self, seed: SeedSource = None, *, strict: bool = False, rate_limits: bool = False
+    ) -> None:
         self._seed = seed
         self._strict = strict
+        self._rate_limits = rate_limits
         self._active: list[Sandbox] = []
 
     @property
@@ -36,7 +39,7 @@ class CustomerGaugeMock:
 
     def start(self) -> Sandbox:
         """Make a sandbox and route requests to it; ``stop()`` undoes both."""
-        sandbox = Sandbox(self._seed, strict=self._strict)
+        sandbox = Sandbox(self._seed, strict=self._strict, rate_limits=self._rate_limits)
         sandbox.activate()
         self._active.append(sandbox)
         return sandbox
@@ -86,14 +89,18 @@ class CustomerGaugeMock:
         return run
 
 
-def mock_customergauge(seed: SeedSource = None, *, strict: bool = False) -> CustomerGaugeMock:
+def mock_customergauge(
+    seed: SeedSource = None, *, strict: bool = False, rate_limits: bool = False
+) -> CustomerGaugeMock:
     """Route every ``requests``/``httpx`` call to ``*.customergauge.com`` into OpenGauge.
 
     ``seed`` is a seed dict, the path of a YAML/JSON seed file, or None for
     :func:`default_seed`. ``strict=True`` refuses imports whose records carry keys the
     mapping ignores (422) instead of dropping them silently as CustomerGauge does.
+    ``rate_limits=True`` turns on the server's abuse limits (off in a sandbox): ten failed
+    logins a minute per client id or address, ten submissions a minute per survey link.
 
     Use it as ``with mock_customergauge() as cg:``, as a decorator (sync or async test
     functions, or a test class), or with ``start()``/``stop()``.
     """
-    return CustomerGaugeMock(seed, strict=strict)
+    return CustomerGaugeMock(seed, strict=strict, rate_limits=rate_limits)

@@ -31,6 +31,7 @@ class ThreadedServer(_Environment):
         seed: SeedSource = None,
         *,
         strict: bool = False,
+        rate_limits: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -40,7 +41,7 @@ class ThreadedServer(_Environment):
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self._socket.bind((host, port))
             self.host, self.port = self._socket.getsockname()[:2]
-            super().__init__(seed, strict=strict)
+            super().__init__(seed, strict=strict, rate_limits=rate_limits)
         except BaseException:
             self._socket.close()
             raise

@@ -20,16 +20,17 @@ if TYPE_CHECKING:
 MARKER = "customergauge"
 SCOPES = ("function", "class", "module", "package", "session")
 
-#: Sandboxes kept beyond one test: (owning node id, seed, strict) -> sandbox.
-_KEPT = pytest.StashKey[dict[tuple[str, bytes, bool], "Sandbox"]]()
+#: Sandboxes kept beyond one test: (owning node id, seed, strict, rate limits) -> sandbox.
+_KEPT = pytest.StashKey[dict[tuple[str, bytes, bool, bool], "Sandbox"]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(seed=None, strict=False, scope='function'): the sandbox the customergauge "
-        "fixture gives this test; with scope='module' (or class, package, session) the tests "
-        "of that scope share one sandbox and its data.",
+        f"{MARKER}(seed=None, strict=False, scope='function', rate_limits=False): the sandbox "
+        "the customergauge fixture gives this test; with scope='module' (or class, package, "
+        "session) the tests of that scope share one sandbox and its data; rate_limits=True "
+        "turns the server's abuse limits on.",
     )
 
 
@@ -38,6 +39,7 @@ class _Options:
     seed: SeedSource
     strict: bool
     scope: str
+    rate_limits: bool
 
 
 def _options(request: pytest.FixtureRequest) -> _Options:
@@ -46,13 +48,18 @@ def _options(request: pytest.FixtureRequest) -> _Options:
     kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}
     if args:
         kwargs.setdefault("seed", args[0])
-    unknown = set(kwargs) - {"seed", "strict", "scope"}
+    unknown = set(kwargs) - {"seed", "strict", "scope", "rate_limits"}
     if unknown:
         raise TypeError(f"@pytest.mark.{MARKER} got unknown arguments {sorted(unknown)}")
     scope = kwargs.get("scope", "function")
     if scope not in SCOPES:
         raise ValueError(f"@pytest.mark.{MARKER}: scope must be one of {SCOPES}, not {scope!r}")
-    return _Options(kwargs.get("seed"), bool(kwargs.get("strict", False)), scope)
+    return _Options(
+        kwargs.get("seed"),
+        bool(kwargs.get("strict", False)),
+        scope,
+        bool(kwargs.get("rate_limits", False)),
+    )
 
 
 @pytest.fixture
@@ -65,7 +72,9 @@ def customergauge(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
 
     options = _options(request)
     if options.scope == "function":
-        with Sandbox(options.seed, strict=options.strict) as sandbox:
+        with Sandbox(
+            options.seed, strict=options.strict, rate_limits=options.rate_limits
+        ) as sandbox:
             sandbox.activate()
             yield sandbox
         return
@@ -86,11 +95,11 @@ def _kept(request: pytest.FixtureRequest, options: _Options) -> Sandbox:
 
     owner = _owner(request, options.scope)
     seed = read_seed(options.seed)
-    key = (owner.nodeid, msgspec.json.encode(seed), options.strict)
+    key = (owner.nodeid, msgspec.json.encode(seed), options.strict, options.rate_limits)
     kept = request.config.stash.setdefault(_KEPT, {})
     sandbox = kept.get(key)
     if sandbox is None:
-        sandbox = kept[key] = Sandbox(seed, strict=options.strict)
+        sandbox = kept[key] = Sandbox(seed, strict=options.strict, rate_limits=options.rate_limits)
         owner.addfinalizer(lambda: kept.pop(key).close())
     return sandbox
 
@@ -113,10 +122,13 @@ def _owner(request: pytest.FixtureRequest, scope: str) -> pytest.Item | pytest.C
 def customergauge_server(request: pytest.FixtureRequest) -> Iterator[ThreadedServer]:
     """OpenGauge on a loopback port (``.url``) for clients that are not Python.
 
-    Takes ``seed`` and ``strict`` from ``@pytest.mark.customergauge``; fresh for every test.
+    Takes ``seed``, ``strict`` and ``rate_limits`` from ``@pytest.mark.customergauge``; fresh
+    for every test.
     """
     from opengauge.testing import ThreadedServer
 
     options = _options(request)
-    with ThreadedServer(options.seed, strict=options.strict) as server:
+    with ThreadedServer(
+        options.seed, strict=options.strict, rate_limits=options.rate_limits
+    ) as server:
         yield server

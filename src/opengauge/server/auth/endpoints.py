@@ -6,9 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opengauge.server.auth import service
-from opengauge.server.errors import MalformedJson
+from opengauge.server.errors import MalformedJson, OAuthError, OAuthTooManyRequests
 from opengauge.server.http.bodies import parse_body, parse_form
 from opengauge.server.http.hosts import region_of_host
+from opengauge.server.http.ratelimit import client_address
 from opengauge.server.http.responses import json_response, limited_body
 from opengauge.server.http.state import State
 from opengauge.server.journal import note_caller
@@ -24,17 +25,27 @@ async def token(request: Request) -> Response:
     token_request = service.read_token_request(
         params, parse_form(request.url.query), request.headers.get("authorization")
     )
-    issued = await service.issue_token(
-        token_request,
-        region_of_host(request.headers.get("host"), state.settings.default_region),
-        db=state.db,
-        keys=state.keys,
-        clock=state.clock,
-        issuer=state.settings.base_url,
-        ttl=state.settings.token_ttl,
-    )
+    # Failed logins count per client id and per address; checked before the secret is hashed.
+    limit_keys = (f"client:{token_request.client_id}", f"address:{client_address(request.scope)}")
+    async with state.limiter.oauth.guard(
+        *limit_keys, refusal=OAuthTooManyRequests, failed=_wrong_credentials
+    ):
+        issued = await service.issue_token(
+            token_request,
+            region_of_host(request.headers.get("host"), state.settings.default_region),
+            db=state.db,
+            keys=state.keys,
+            clock=state.clock,
+            issuer=state.settings.base_url,
+            ttl=state.settings.token_ttl,
+        )
     note_caller(request.scope, issued.system_id, issued.client_id)
     return json_response(issued.body, headers={"cache-control": "no-store"})
+
+
+def _wrong_credentials(error: Exception) -> bool:
+    """A failed login: unknown client, wrong secret, inactive app (not a malformed request)."""
+    return isinstance(error, OAuthError) and error.message == "invalid_client"
 
 
 async def jwks(request: Request) -> Response:

@@ -59,7 +59,7 @@ def _system(request: Request) -> str:
 
 async def reset(request: Request) -> Response:
     """Delete every system, re-apply the seeds the server started with, and clear the
-    journal, the faults and the clock."""
+    journal, the faults, the clock and the rate-limit counts."""
     state = _state(request)
     try:
         seeds = control.startup_seeds(state.settings)
@@ -70,6 +70,7 @@ async def reset(request: Request) -> Response:
     state.clock.reset()
     state.journal.clear(everything=True)
     state.faults.clear()
+    await state.limiter.reset()
     return _data({"systems": applied})
 
 

@@ -1,4 +1,5 @@
-"""What every endpoint can reach: settings, database, clock, signing keys and the sandbox."""
+"""What every endpoint can reach: settings, database, clock, signing keys, abuse limits and
+the sandbox."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from opengauge.server.auth.tokens import KeyRing
 from opengauge.server.clock import Clock
 from opengauge.server.faults import Faults
+from opengauge.server.http.ratelimit import Limiter
 from opengauge.server.journal import Journal
 from opengauge.server.settings import Settings
 from opengauge.server.storage import Database
@@ -21,7 +23,12 @@ class State:
     admin_token: str = ""
     journal: Journal = field(default_factory=lambda: Journal(100))
     faults: Faults = field(default_factory=Faults)
+    #: Abuse limits, as the settings say (``http/ratelimit.py``).
+    limiter: Limiter = field(init=False)
     _keys: KeyRing | None = None
+
+    def __post_init__(self) -> None:
+        self.limiter = Limiter.from_settings(self.settings)
 
     @property
     def keys(self) -> KeyRing:

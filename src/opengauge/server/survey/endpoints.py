@@ -6,7 +6,7 @@ These are pages for people, not API endpoints: every answer, refusals included, 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from opengauge.server.errors import ApiError
+from opengauge.server.errors import ApiError, TooManyRequests
 from opengauge.server.http.bodies import parse_form, parse_multipart
 from opengauge.server.http.responses import limited_body
 from opengauge.server.http.state import State
@@ -37,8 +37,8 @@ PAGE_HEADERS = {
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def _html(body: str, status: int = 200) -> Response:
-    return HTMLResponse(body, status, headers=PAGE_HEADERS)
+def _html(body: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return HTMLResponse(body, status, headers={**PAGE_HEADERS, **(headers or {})})
 
 
 def _redirect(code: str, status: int, suffix: str = "") -> Response:
@@ -56,7 +56,7 @@ def _pages(endpoint: Endpoint) -> Endpoint:
             form = pages.survey(refused.page, error=refused.message, comment=refused.typed_comment)
             return _html(form, refused.status)
         except ApiError as refused:
-            return _html(pages.error(refused.status), refused.status)
+            return _html(pages.error(refused.status), refused.status, refused.headers)
 
     return wrapper
 
@@ -82,6 +82,12 @@ def _provenance(request: Request, state: State) -> Provenance:
     return Provenance(request.headers.get("origin"), request.headers.get("sec-fetch-site"), own)
 
 
+async def _count_submission(code: str, state: State) -> None:
+    """Every form posted for a code counts (setting ``survey_submit_limit``), before reading it."""
+    if wait := await state.limiter.survey.take(f"code:{code}"):
+        raise TooManyRequests(wait)
+
+
 @_pages
 async def show_survey(request: Request) -> Response:
     state: State = request.app.state.opengauge
@@ -93,6 +99,7 @@ async def show_survey(request: Request) -> Response:
 async def submit_answer(request: Request) -> Response:
     state: State = request.app.state.opengauge
     code = request.path_params["code"]
+    await _count_submission(code, state)
     answer = read_answer(await _form(request, state))
     await service.submit_answer(
         code, answer, _provenance(request, state), db=state.db, clock=state.clock
@@ -111,6 +118,7 @@ async def show_unsubscribe(request: Request) -> Response:
 @_pages
 async def unsubscribe(request: Request) -> Response:
     state: State = request.app.state.opengauge
+    await _count_submission(request.path_params["code"], state)
     form_token = read_token(await _form(request, state))
     await service.unsubscribe(
         request.path_params["code"],

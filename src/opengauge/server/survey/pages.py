@@ -133,6 +133,7 @@ _ERRORS: dict[int, tuple[str, str]] = {
     ),
     405: ("Not allowed", "This page can't be used that way."),
     413: ("Too much text", "What you sent is too long. Please shorten it and try again."),
+    429: ("Too many attempts", "This form was sent too often. Please wait a little and try again."),
     500: ("Something went wrong", "Please try again in a moment."),
     503: ("Temporarily unavailable", "Please try again in a moment."),
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
-from opengauge.server.errors import ApiError
+from opengauge.server.errors import ApiError, TooManyRequests
 
 
 class ErrorCode(IntEnum):
@@ -213,6 +213,13 @@ class V41Error(ApiError):
 
     def body(self) -> dict[str, Any]:
         return {"Error": {"Message": self.message, "Code": int(self.code)}}
+
+
+class V41TooManyRequests(TooManyRequests):
+    """429 in the 4.1 envelope; the table has no code for it, so ``Code`` is the status."""
+
+    def body(self) -> dict[str, Any]:
+        return {"Error": {"Message": self.message, "Code": self.status}}
 
 
 def required_field(name: str) -> V41Error:

@@ -8,7 +8,7 @@ Parameters come from the query string and the body on every method, GET and DELE
 from __future__ import annotations
 
 import contextlib
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from opengauge.server.domain.secrets import hash_api_key
 from opengauge.server.errors import ApiError, MalformedJson, PayloadTooLarge
 from opengauge.server.http.bodies import parse_body, parse_form, parse_multipart_with_files
 from opengauge.server.http.hosts import region_of_host
+from opengauge.server.http.ratelimit import client_address
 from opengauge.server.http.responses import error_response, limited_body
 from opengauge.server.http.state import State
 from opengauge.server.journal import note_caller
@@ -28,7 +29,7 @@ from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import apps, systems
 from opengauge.server.v4_1.anonymize.endpoints import MODULES as ANONYMIZE
 from opengauge.server.v4_1.call import Call, Module, Principal, Reply, UploadedFile
-from opengauge.server.v4_1.errors import ErrorCode, V41Error
+from opengauge.server.v4_1.errors import ErrorCode, V41Error, V41TooManyRequests
 from opengauge.server.v4_1.hierarchy.endpoints import MODULES as HIERARCHY
 from opengauge.server.v4_1.lists.endpoints import MODULES as LISTS
 from opengauge.server.v4_1.rendering import render
@@ -76,9 +77,11 @@ def _authenticate(
     raise V41Error(ErrorCode.INVALID_API_KEY)
 
 
-def _reply(envelope: dict[str, Any], status: int, xml: bool) -> Response:
+def _reply(
+    envelope: dict[str, Any], status: int, xml: bool, headers: Mapping[str, str] | None = None
+) -> Response:
     body, content_type = render(envelope, xml)
-    return Response(body, status, media_type=content_type)
+    return Response(body, status, headers, media_type=content_type)
 
 
 async def dispatch(request: Request) -> Response:
@@ -92,6 +95,11 @@ async def dispatch(request: Request) -> Response:
     handler = module.handlers.get(request.method)
     if handler is None:
         return _reply(V41Error(ErrorCode.METHOD_DOES_NOT_EXIST).body(), 405, xml)
+    # Failed authentications count per address; a refusal reads no body and no database.
+    limit_key = f"address:{client_address(request.scope)}"
+    if wait := await state.limiter.v4_1.refused(limit_key):
+        refusal = V41TooManyRequests(wait)
+        return _reply(refusal.body(), refusal.status, xml, refusal.headers)
     try:
         body = await limited_body(request, module.max_body_bytes or state.settings.max_body_bytes)
     except PayloadTooLarge as error:
@@ -120,6 +128,8 @@ async def dispatch(request: Request) -> Response:
     try:
         result = await state.db.run(operation)
     except V41Error as error:
+        if error.code is ErrorCode.INVALID_API_KEY:
+            await state.limiter.v4_1.count(limit_key)
         return _reply(error.body(), error.status, xml)
     except ApiError as error:
         return error_response(error)
