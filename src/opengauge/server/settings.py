@@ -55,6 +55,10 @@ class Settings:
     #: Refuse imports whose record has keys the mapping ignores (422) instead of dropping
     #: them; a request can override it with ``X-OpenGauge-Strict: 1`` or ``0``.
     strict_mapping: bool = False
+    # -- operations
+    #: Serve the sandbox's control plane under ``/_opengauge/``; off, its paths answer 404
+    #: (recommended in production).
+    control_plane: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
