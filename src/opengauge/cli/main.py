@@ -37,6 +37,12 @@ def main() -> None:
 @click.option("--workers", type=int, help="Server processes [env OPENGAUGE_WORKERS; default 1].")
 @click.option("--public-url", help="Base URL for links the server hands out.")
 @click.option("--access-log/--no-access-log", default=True, help="Log every request.")
+@click.option(
+    "--control-plane/--no-control-plane",
+    default=None,
+    help="Serve the sandbox control plane /_opengauge/ [env OPENGAUGE_CONTROL_PLANE; default on;"
+    " turn it off in production].",
+)
 def serve(access_log: bool, **options: Any) -> None:
     """Run the server (migrating the database first)."""
     from opengauge.cli.serve import run
@@ -86,14 +92,49 @@ def current(database_url: str | None) -> None:
 @database_option
 def show(table: str, system_name: str | None, limit: int, database_url: str | None) -> None:
     """Print the stored rows of TABLE, to see what imports wrote."""
+    from opengauge.cli.preflight import require_database
     from opengauge.server.storage import Database
     from opengauge.server.storage.repositories import browse
 
     settings = settings_from(database_url=database_url)
+    require_database(settings.database_url)
     columns, rows = Database(settings.database_url).run_sync(
         lambda tx: browse.latest_rows(tx, table, system_name, limit)
     )
     print_table(columns, rows)
+
+
+@db.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@database_option
+def backup(file: Path, database_url: str | None) -> None:
+    """Copy the database to FILE while the server keeps running (SQLite).
+
+    For PostgreSQL nothing is written: the command prints the pg_dump line to run instead.
+    """
+    from opengauge.cli.preflight import require_database
+    from opengauge.server.storage import backup as backups
+    from opengauge.server.storage.probe import ProbeError
+
+    settings = settings_from(database_url=database_url)
+    try:
+        postgres = backups.is_postgres(settings.database_url)
+    except ProbeError as exc:
+        raise click.ClickException(str(exc)) from None
+    if postgres:
+        click.echo(backups.pg_dump_command(settings.database_url, file))
+        click.echo(
+            "PostgreSQL is backed up with pg_dump: run the line above (it asks for the password,"
+            " or reads PGPASSWORD or ~/.pgpass); nothing was written",
+            err=True,
+        )
+        sys.exit(1)
+    require_database(settings.database_url)
+    try:
+        backups.backup_sqlite(settings.database_url, file)
+    except ProbeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up to {file}")
 
 
 @main.group(name="api-key")
