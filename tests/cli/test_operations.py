@@ -103,6 +103,17 @@ def test_database_mistakes_stop_serve_with_one_line(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_file_that_is_not_a_database_stops_serve_and_stays_as_it_was(tmp_path: Path) -> None:
+    stray = tmp_path / "notes.db"
+    stray.write_text("my notes, not a database\n" * 100)
+    before = stray.read_bytes()
+    result = _run("serve", "--port", str(free_port()), "--database", f"sqlite:///{stray}")
+    line = _one_line_failure(result)
+    assert line == f"Error: cannot read the SQLite file {stray}: file is not a database"
+    assert stray.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
+
+
 def test_db_show_without_a_database_says_so_and_creates_nothing(tmp_path: Path) -> None:
     result = _run("db", "show", "accounts", cwd=tmp_path)
     line = _one_line_failure(result)

@@ -45,16 +45,11 @@ def require_database(url: str) -> None:
 
 def _check_port(host: str, port: int) -> None:
     """Bind the address the way uvicorn will, then let it go."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-    except socket.gaierror as exc:
-        raise click.ClickException(f"cannot listen on {host!r}: {exc.strerror}") from None
-    with socket.socket(family, kind, proto) as sock:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(address)
+            sock.bind((host, port))
         except OSError as exc:
             raise click.ClickException(_bind_problem(host, port, exc)) from None
 

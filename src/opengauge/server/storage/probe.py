@@ -50,9 +50,14 @@ def check_reachable(url_text: str, *, timeout: float = 5) -> None:
     url = parse_url(url_text)
     if url.get_backend_name() != "postgresql":
         path = url.database or ":memory:"
+        if path == ":memory:":
+            return
         folder = Path(path).parent
-        if path != ":memory:" and not folder.is_dir():
+        if not folder.is_dir():
             raise ProbeError(f"the folder {folder} of the SQLite database does not exist")
+        if Path(path).exists():  # it must be a database (a stray file is not)
+            with _sqlite(url, timeout) as conn:
+                schema_revision(Tx(conn, "sqlite"))
         return
     with _postgres(url, timeout):
         pass
@@ -80,7 +85,11 @@ def schema_revision(tx: Tx) -> str | None:
     """The Alembic revision the database is at; None when it has no schema yet."""
     try:
         row = tx.one("SELECT version_num FROM alembic_version")
-    except (sqlite3.Error, psycopg.Error):
+    except psycopg.errors.UndefinedTable:
+        return None
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
         return None
     return None if row is None else str(row[0])
 
