@@ -15,6 +15,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
+from opengauge.server import metrics
+from opengauge.server.settings import Settings
 from opengauge.server.storage import migrate
 from tests.conftest import BACKENDS, POSTGRES_URL
 from tests.support import (
@@ -233,3 +235,17 @@ def test_without_the_control_plane_its_paths_are_ordinary_404s(tmp_path: Path) -
         assert response.status_code == 404
         assert response.json() == {"message": "Not found."}
     assert metrics.status_code == 200  # the admin token still opens /metrics
+
+
+def test_rate_limit_refusals_are_counted_by_family(server: RunningServer) -> None:
+    key = ("opengauge_rate_limit_refusals_total", (("family", "imports"),))
+    before = _scrape(server).get(key, 0)
+    metrics.note_rate_limit_refusal("imports")
+    metrics.note_rate_limit_refusal("imports")
+    assert _scrape(server)[key] - before == 2
+
+
+@pytest.mark.parametrize(("value", "expected"), [("off", False), ("0", False), ("on", True)])
+def test_the_control_plane_setting_reads_the_environment(value: str, expected: bool) -> None:
+    settings = Settings.from_env({"OPENGAUGE_CONTROL_PLANE": value})
+    assert settings.control_plane is expected
