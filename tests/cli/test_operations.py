@@ -103,6 +103,19 @@ def test_database_mistakes_stop_serve_with_one_line(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("seed", "apply", "{seed}")])
+def test_database_commands_stop_with_one_line_too(tmp_path: Path, command: tuple[str, ...]) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("systems:\n  - name: s\n")
+    url = f"postgresql://someone@127.0.0.1:{free_port()}/db"
+    args = [part.format(seed=seed) for part in command]
+    line = _one_line_failure(_run(*args, "--database", url))
+    assert line == (
+        f"Error: cannot connect to PostgreSQL someone@{url.split('@')[1]} (Connection refused);"
+        " is PostgreSQL running there?"
+    )
+
+
 def test_a_file_that_is_not_a_database_stops_serve_and_stays_as_it_was(tmp_path: Path) -> None:
     stray = tmp_path / "notes.db"
     stray.write_text("my notes, not a database\n" * 100)

@@ -60,10 +60,12 @@ def db() -> None:
 @database_option
 def upgrade(database_url: str | None) -> None:
     """Apply all migrations and create a token signing key if there is none."""
+    from opengauge.cli.preflight import check_database
     from opengauge.server.bootstrap import prepare_database
     from opengauge.server.storage import Database, migrate
 
     settings = settings_from(database_url=database_url)
+    check_database(settings.database_url)
     database = Database(settings.database_url)
     prepare_database(database)
     click.echo(f"database at revision {migrate.current_revision(database)}")
@@ -219,6 +221,7 @@ def validate(file: str) -> None:
 @database_option
 def apply_command(file: str, database_url: str | None) -> None:
     """Apply FILE to the database (migrating it first)."""
+    from opengauge.cli.preflight import check_database
     from opengauge.server.bootstrap import prepare_database
     from opengauge.server.seed.schemas import SeedError, load_seed
     from opengauge.server.seed.service import apply_seed
@@ -230,6 +233,7 @@ def apply_command(file: str, database_url: str | None) -> None:
     except SeedError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    check_database(settings.database_url)
     database = Database(settings.database_url)
     prepare_database(database)
     for system in apply_seed(database, parsed):

@@ -18,8 +18,13 @@ from opengauge.server.storage import Database, probe
 def check_serve(settings: Settings) -> None:
     """Stop with one line unless ``serve`` can listen and open its database."""
     _check_port(settings.host, settings.port)
+    check_database(settings.database_url)
+
+
+def check_database(url: str) -> None:
+    """Stop with one line unless the database at ``url`` can be opened (or created)."""
     try:
-        probe.check_reachable(settings.database_url)
+        probe.check_reachable(url)
     except probe.ProbeError as exc:
         raise click.ClickException(str(exc)) from None
 

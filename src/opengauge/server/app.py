@@ -161,7 +161,11 @@ class OpenGaugeApp:
         path = route_path(scope)
         operation = self._operations.get(path)
         if operation is not None:
-            await operation(self.state, scope, receive, send)
+            try:
+                await operation(self.state, scope, receive, send)
+            except Exception:
+                log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                await send_error(send, InternalError())
             return
         if self._control and path.startswith(CONTROL_PREFIX):
             if not self._is_admin(scope):
