@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -76,6 +77,50 @@ def test_readyz_is_ready_on_a_migrated_database(server: RunningServer) -> None:
         response = http.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
+
+
+@contextlib.contextmanager
+def _writes_blocked(server: RunningServer) -> Iterator[None]:
+    """Another connection holds the lock the group-commit writer needs."""
+    if server.backend == "sqlite":
+        conn = sqlite3.connect(make_url(server.db.url).database or "", isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.rollback()
+            conn.close()
+        return
+    url = make_url(server.db.url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False)) as pg:
+        pg.execute("LOCK TABLE accounts IN EXCLUSIVE MODE")  # reads go on, writes wait
+        try:
+            yield
+        finally:
+            pg.rollback()
+
+
+def test_readyz_does_not_queue_behind_a_blocked_writer(tenant: Tenant) -> None:
+    server = tenant.server
+    answers: list[int] = []
+    with tenant.client() as http:
+        writer = threading.Thread(
+            target=lambda: answers.append(
+                put_record(http, ACCOUNT_MAPPING, {"Account Name": f"B-{uuid.uuid4()}"}).status_code
+            )
+        )
+        with _writes_blocked(server):
+            writer.start()
+            started = time.perf_counter()
+            with server.client() as probe:
+                ready = probe.get("/readyz")
+            elapsed = time.perf_counter() - started
+            print(f"readyz answered in {elapsed * 1000:.0f} ms while the writer waited for a lock")
+            assert writer.is_alive()  # the import is still waiting for its commit
+        writer.join(timeout=30)
+    assert ready.status_code == 200
+    assert elapsed < 2
+    assert answers == [200]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
