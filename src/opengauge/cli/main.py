@@ -37,6 +37,12 @@ def main() -> None:
 @click.option("--workers", type=int, help="Server processes [env OPENGAUGE_WORKERS; default 1].")
 @click.option("--public-url", help="Base URL for links the server hands out.")
 @click.option("--access-log/--no-access-log", default=True, help="Log every request.")
+@click.option(
+    "--control-plane/--no-control-plane",
+    default=None,
+    help="Serve the sandbox control plane /_opengauge/ [env OPENGAUGE_CONTROL_PLANE; default on;"
+    " turn it off in production].",
+)
 def serve(access_log: bool, **options: Any) -> None:
     """Run the server (migrating the database first)."""
     from opengauge.cli.serve import run
@@ -54,10 +60,12 @@ def db() -> None:
 @database_option
 def upgrade(database_url: str | None) -> None:
     """Apply all migrations and create a token signing key if there is none."""
+    from opengauge.cli.preflight import check_database
     from opengauge.server.bootstrap import prepare_database
     from opengauge.server.storage import Database, migrate
 
     settings = settings_from(database_url=database_url)
+    check_database(settings.database_url)
     database = Database(settings.database_url)
     prepare_database(database)
     click.echo(f"database at revision {migrate.current_revision(database)}")
@@ -86,14 +94,49 @@ def current(database_url: str | None) -> None:
 @database_option
 def show(table: str, system_name: str | None, limit: int, database_url: str | None) -> None:
     """Print the stored rows of TABLE, to see what imports wrote."""
+    from opengauge.cli.preflight import require_database
     from opengauge.server.storage import Database
     from opengauge.server.storage.repositories import browse
 
     settings = settings_from(database_url=database_url)
+    require_database(settings.database_url)
     columns, rows = Database(settings.database_url).run_sync(
         lambda tx: browse.latest_rows(tx, table, system_name, limit)
     )
     print_table(columns, rows)
+
+
+@db.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@database_option
+def backup(file: Path, database_url: str | None) -> None:
+    """Copy the database to FILE while the server keeps running (SQLite).
+
+    For PostgreSQL nothing is written: the command prints the pg_dump line to run instead.
+    """
+    from opengauge.cli.preflight import require_database
+    from opengauge.server.storage import backup as backups
+    from opengauge.server.storage.probe import ProbeError
+
+    settings = settings_from(database_url=database_url)
+    try:
+        postgres = backups.is_postgres(settings.database_url)
+    except ProbeError as exc:
+        raise click.ClickException(str(exc)) from None
+    if postgres:
+        click.echo(backups.pg_dump_command(settings.database_url, file))
+        click.echo(
+            "PostgreSQL is backed up with pg_dump: run the line above (it asks for the password,"
+            " or reads PGPASSWORD or ~/.pgpass); nothing was written",
+            err=True,
+        )
+        sys.exit(1)
+    require_database(settings.database_url)
+    try:
+        backups.backup_sqlite(settings.database_url, file)
+    except ProbeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up to {file}")
 
 
 @main.group(name="api-key")
@@ -178,6 +221,7 @@ def validate(file: str) -> None:
 @database_option
 def apply_command(file: str, database_url: str | None) -> None:
     """Apply FILE to the database (migrating it first)."""
+    from opengauge.cli.preflight import check_database
     from opengauge.server.bootstrap import prepare_database
     from opengauge.server.seed.schemas import SeedError, load_seed
     from opengauge.server.seed.service import apply_seed
@@ -189,6 +233,7 @@ def apply_command(file: str, database_url: str | None) -> None:
     except SeedError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    check_database(settings.database_url)
     database = Database(settings.database_url)
     prepare_database(database)
     for system in apply_seed(database, parsed):

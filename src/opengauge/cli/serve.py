@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import secrets
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 
 import click
 import uvicorn
 
+from opengauge.cli import preflight
 from opengauge.cli.main import configure_logging, demo_seed_path
 from opengauge.server.app import OpenGaugeApp
 from opengauge.server.bootstrap import prepare_database
+from opengauge.server.metrics import MULTIPROC_ENV
 from opengauge.server.seed.schemas import SeedError, load_seed
 from opengauge.server.seed.service import apply_seed
 from opengauge.server.settings import ENV_PREFIX, Settings
@@ -25,6 +31,7 @@ DEMO_API_KEY = "demo-api-key"
 
 def run(settings: Settings, *, access_log: bool = True) -> None:
     configure_logging(settings.log_level)
+    preflight.check_serve(settings)
     database = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     # Migrate and seed once, here, before any worker process starts.
     prepare_database(database)
@@ -67,7 +74,22 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
         click.echo(f"control plane admin token: {settings.admin_token}")
     for name, value in worker_environment(settings).items():
         os.environ[name] = value
-    uvicorn.run("opengauge.server.app:create_app", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
+    with _metrics_folder():
+        app = "opengauge.server.app:create_app"
+        uvicorn.run(app, factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def _metrics_folder() -> Iterator[None]:
+    """A fresh folder where the workers' metrics meet (prometheus-client's multiprocess
+    mode), set before any worker starts and removed when the server stops."""
+    folder = tempfile.mkdtemp(prefix="opengauge-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def walkthrough(base: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hmac
 import logging
 import secrets
 import time
@@ -18,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from opengauge.server import faults
+from opengauge.server import faults, metrics
 from opengauge.server.auth import endpoints as auth_endpoints
 from opengauge.server.auth.tokens import KeyRing
 from opengauge.server.bootstrap import prepare_database
@@ -26,10 +25,19 @@ from opengauge.server.clock import Clock
 from opengauge.server.control import endpoints as control_endpoints
 from opengauge.server.errors import ApiError, InternalError, MethodNotAllowed, Unauthenticated
 from opengauge.server.http import responses
-from opengauge.server.http.asgi import Message, Receive, Scope, Send, route_path, send_error
+from opengauge.server.http.asgi import (
+    Message,
+    Receive,
+    Scope,
+    Send,
+    has_bearer,
+    route_path,
+    send_error,
+)
 from opengauge.server.http.state import State
 from opengauge.server.imports import endpoints as import_endpoints
 from opengauge.server.journal import SCOPE_KEY, Journal, new_entry
+from opengauge.server.operations import endpoints as operations_endpoints
 from opengauge.server.outbox.sender import OutboxSender, SmtpTarget
 from opengauge.server.rest import endpoints as rest_endpoints
 from opengauge.server.settings import Settings
@@ -61,6 +69,10 @@ class OpenGaugeApp:
             journal=Journal(settings.journal_size),
         )
         self._admin_token = self.state.admin_token.encode()
+        self.state.db.on_batch = metrics.observe_batch
+        #: Without the control plane its paths are unknown paths like any other (404).
+        self._control = settings.control_plane
+        self._operations = operations_endpoints.ROUTES
         self._fast = {}
         for path, endpoint in import_endpoints.ROUTES.items():
             self._fast[path] = endpoint
@@ -73,7 +85,7 @@ class OpenGaugeApp:
                 *rest_endpoints.ROUTES,
                 *v4_1_router.ROUTES,
                 *survey_endpoints.ROUTES,
-                *control_endpoints.ROUTES,
+                *(control_endpoints.ROUTES if settings.control_plane else ()),
             ],
             exception_handlers={
                 ApiError: responses.handle_api_error,
@@ -147,7 +159,15 @@ class OpenGaugeApp:
             return
         # The path as the router matches it: mounted under a root path, that prefix is cut.
         path = route_path(scope)
-        if path.startswith(CONTROL_PREFIX):
+        operation = self._operations.get(path)
+        if operation is not None:
+            try:
+                await operation(self.state, scope, receive, send)
+            except Exception:
+                log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                await send_error(send, InternalError())
+            return
+        if self._control and path.startswith(CONTROL_PREFIX):
             if not self._is_admin(scope):
                 await send_error(send, Unauthenticated())
                 return
@@ -171,8 +191,10 @@ class OpenGaugeApp:
                         return
             await self._route(path, scope, receive, send_noting_status)
         finally:
-            entry.duration_ms = (time.perf_counter() - started) * 1000
+            elapsed = time.perf_counter() - started
+            entry.duration_ms = elapsed * 1000
             state.journal.add(entry)
+            metrics.observe_request(path, scope["method"], entry.status, elapsed)
 
     async def _route(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = self._fast.get(path)
@@ -190,13 +212,7 @@ class OpenGaugeApp:
 
     def _is_admin(self, scope: Scope) -> bool:
         """Whether the request carries the admin token (compared in constant time)."""
-        for key, value in scope["headers"]:
-            if key == b"authorization":
-                scheme, _, token = bytes(value).partition(b" ")
-                return scheme.lower() == b"bearer" and hmac.compare_digest(
-                    token.strip(), self._admin_token
-                )
-        return False
+        return has_bearer(scope, self._admin_token)
 
 
 def create_app(settings: Settings | None = None) -> OpenGaugeApp:

@@ -39,6 +39,15 @@ class Unauthenticated(ApiError):
         super().__init__("Unauthenticated.")
 
 
+class Forbidden(ApiError):
+    """403: OpenGauge's own operator surface (``/metrics``) refused this caller."""
+
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("Forbidden.")
+
+
 class MappingNotFound(ApiError):
     status = 404
 

@@ -68,6 +68,10 @@ class Settings:
     auth_failure_limit: str = "10/minute"
     #: Survey page submissions allowed per survey link code.
     survey_submit_limit: str = "10/minute"
+    # -- operations
+    #: Serve the sandbox's control plane under ``/_opengauge/``; off, its paths answer 404
+    #: (recommended in production).
+    control_plane: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

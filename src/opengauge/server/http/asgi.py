@@ -7,6 +7,7 @@ faster (see ``bench/``). Everything else uses Starlette.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
@@ -39,6 +40,15 @@ def header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def has_bearer(scope: Scope, token: bytes) -> bool:
+    """Whether the request's ``Authorization`` is ``Bearer <token>`` (constant-time compare)."""
+    for key, value in scope["headers"]:
+        if key == b"authorization":
+            scheme, _, given = bytes(value).partition(b" ")
+            return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), token)
+    return False
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:

@@ -117,6 +117,9 @@ class Database:
                 hide_password=False
             )
         self._committer: _Committer | None = None
+        #: Called with (operations, seconds) after each group-commit batch is committed;
+        #: the app points it at its metrics.
+        self.on_batch: Callable[[int, float], None] | None = None
 
     # -- connections -------------------------------------------------------------------
 
@@ -327,7 +330,9 @@ class _LoopCommitter(_Committer):
     async def _run_batch(self, batch: list[_Job]) -> None:
         for attempt in range(_RETRIES):
             try:
+                started = time.perf_counter()
                 await self._attempt(batch)
+                _note_batch(self._db, len(batch), started)
                 return
             except Exception as exc:
                 with contextlib.suppress(Exception):
@@ -452,8 +457,10 @@ class _ThreadCommitter(_Committer):
             try:
                 if self._conn is None:
                     self._conn = self._db.connect()
+                started = time.perf_counter()
                 _run_ops(Tx(self._conn, self._db.dialect), batch)
                 self._conn.commit()
+                _note_batch(self._db, len(batch), started)
                 return
             except Exception as exc:
                 self._discard_transaction()
@@ -476,6 +483,11 @@ class _ThreadCommitter(_Committer):
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
+
+
+def _note_batch(db: Database, size: int, started: float) -> None:
+    if db.on_batch is not None:
+        db.on_batch(size, time.perf_counter() - started)
 
 
 def _resolve(jobs: list[_Job]) -> None:

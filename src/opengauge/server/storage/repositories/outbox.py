@@ -104,3 +104,9 @@ def mark_attempt_failed(tx: Tx, entry_id: int, error: str, retry_at: str | None)
         " next_attempt_at = ? WHERE id = ?",
         (QUEUED if retry_at else FAILED, error[:2000], retry_at, entry_id),
     )
+
+
+def count_by_status(tx: Tx) -> dict[str, int]:
+    """How many entries the outbox holds in each status (all systems)."""
+    rows = tx.all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+    return {str(status): int(count) for status, count in rows}

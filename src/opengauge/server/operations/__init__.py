@@ -1,0 +1,1 @@
+"""OpenGauge's own operator surface: ``/healthz``, ``/readyz`` and ``/metrics``."""

@@ -1,0 +1,82 @@
+"""``GET /healthz``, ``/readyz`` and ``/metrics`` as raw ASGI endpoints.
+
+They sit outside API authentication and the request journal (see ``OpenGaugeApp.__call__``):
+a load balancer or Prometheus calls them every few seconds, and they must keep answering when
+the API itself is refusing requests.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Awaitable, Callable
+
+from opengauge.server import metrics
+from opengauge.server.errors import Forbidden, MethodNotAllowed
+from opengauge.server.http.asgi import (
+    Receive,
+    Scope,
+    Send,
+    has_bearer,
+    send_bytes,
+    send_error,
+    send_json,
+)
+from opengauge.server.http.state import State
+from opengauge.server.operations import service
+
+Endpoint = Callable[[State, Scope, Receive, Send], Awaitable[None]]
+
+#: Headers a reverse proxy adds: a request that carries one came from elsewhere, even
+#: though its connection comes from the proxy on loopback.
+_FORWARDED = frozenset({b"forwarded", b"x-forwarded-for", b"x-real-ip"})
+
+
+async def healthz(state: State, scope: Scope, receive: Receive, send: Send) -> None:
+    """The process is up and its event loop answers."""
+    await send_json(send, 200, {"status": "ok"})
+
+
+async def readyz(state: State, scope: Scope, receive: Receive, send: Send) -> None:
+    """The database answers and its schema is at the migration head."""
+    reason = await service.readiness(state.db)
+    if reason is None:
+        await send_json(send, 200, {"status": "ready"})
+    else:
+        await send_json(send, 503, {"status": "unavailable", "reason": reason})
+
+
+async def scrape(state: State, scope: Scope, receive: Receive, send: Send) -> None:
+    """The Prometheus text: from loopback without a proxy in between, or with the admin token."""
+    if not (_is_local(scope) or has_bearer(scope, state.admin_token.encode())):
+        await send_error(send, Forbidden())
+        return
+    text = metrics.render(await service.outbox_counts(state.db))
+    await send_bytes(send, 200, text, metrics.CONTENT_TYPE)
+
+
+def _is_local(scope: Scope) -> bool:
+    client = scope.get("client")
+    if not client:
+        return False
+    try:
+        loopback = ipaddress.ip_address(client[0]).is_loopback
+    except ValueError:  # a Unix socket peer or a test transport's made-up name
+        return False
+    return loopback and not any(key in _FORWARDED for key, _ in scope["headers"])
+
+
+def _get_only(endpoint: Endpoint) -> Endpoint:
+    async def guarded(state: State, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            await send_error(send, MethodNotAllowed(["GET", "HEAD"]))
+            return
+        await endpoint(state, scope, receive, send)
+
+    return guarded
+
+
+ROUTES: dict[str, Endpoint] = {
+    "/healthz": _get_only(healthz),
+    "/readyz": _get_only(readyz),
+    "/metrics": _get_only(scrape),
+}
