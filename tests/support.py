@@ -150,6 +150,7 @@ class RateLimits:
         own = {"rate_limit_url": self.storage_url, "rate_limit_prefix": f"test-{uuid.uuid4().hex}"}
         configured = self.server.app.state.settings.replace(**{**own, **settings})
         limiter = Limiter.from_settings(configured)
+        limiter.refusal_listeners.extend(self._original.refusal_listeners)
         self._installed.append(limiter)
         self.server.app.state.limiter = limiter
         return limiter

@@ -70,6 +70,7 @@ class OpenGaugeApp:
         )
         self._admin_token = self.state.admin_token.encode()
         self.state.db.on_batch = metrics.observe_batch
+        self.state.limiter.refusal_listeners.append(count_refusal)
         #: Without the control plane its paths are unknown paths like any other (404).
         self._control = settings.control_plane
         self._operations = operations_endpoints.ROUTES
@@ -109,6 +110,7 @@ class OpenGaugeApp:
         finally:
             if sender is not None:
                 await sender.stop()
+            await self.state.limiter.aclose()
             self.stop()
 
     def _outbox_sender(self) -> OutboxSender | None:
@@ -213,6 +215,12 @@ class OpenGaugeApp:
     def _is_admin(self, scope: Scope) -> bool:
         """Whether the request carries the admin token (compared in constant time)."""
         return has_bearer(scope, self._admin_token)
+
+
+def count_refusal(limit: str) -> None:
+    """Count a rate-limit refusal under the request family its limit guards."""
+    # The limiter names the token endpoint's limit "oauth"; metrics call that family "auth".
+    metrics.note_rate_limit_refusal("auth" if limit == "oauth" else limit)
 
 
 def create_app(settings: Settings | None = None) -> OpenGaugeApp:

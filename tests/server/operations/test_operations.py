@@ -22,6 +22,7 @@ from opengauge.server.storage import migrate
 from tests.conftest import BACKENDS, POSTGRES_URL
 from tests.support import (
     ACCOUNT_MAPPING,
+    RateLimits,
     RunningServer,
     Tenant,
     postgres_database,
@@ -288,6 +289,22 @@ def test_rate_limit_refusals_are_counted_by_family(server: RunningServer) -> Non
     metrics.note_rate_limit_refusal("imports")
     metrics.note_rate_limit_refusal("imports")
     assert _scrape(server)[key] - before == 2
+
+
+def test_a_refused_login_reaches_the_refusals_metric(
+    server: RunningServer, tenant: Tenant, rate_limits: RateLimits
+) -> None:
+    rate_limits(auth_failure_limit="2/minute")
+    key = ("opengauge_rate_limit_refusals_total", (("family", "auth"),))
+    before = _scrape(server).get(key, 0)
+    form = {"grant_type": "client_credentials", "client_id": tenant.client_id}
+    with server.client() as http:
+        statuses = [
+            http.post("/oauth2/token", data={**form, "client_secret": "wrong"}).status_code
+            for _ in range(3)
+        ]
+    assert statuses == [400, 400, 429]
+    assert _scrape(server)[key] - before == 1
 
 
 @pytest.mark.parametrize(("value", "expected"), [("off", False), ("0", False), ("on", True)])
