@@ -7,6 +7,7 @@ Parameters come from the query string and the body on every method, GET and DELE
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -124,6 +125,8 @@ async def dispatch(request: Request) -> Response:
         envelope = {"Error": {"Message": error.message, "Code": int(ErrorCode.INVALID_ARGUMENTS)}}
         return _reply(envelope, error.status, xml)
     call = Call(request.method, params, state.clock, state.settings.base_url, files)
+    if module.prepare is not None:
+        call = await asyncio.to_thread(module.prepare, call)
     credentials = _credentials(request, params, state)
     region = region_of_host(request.headers.get("host"), state.settings.default_region)
 
