@@ -3,6 +3,8 @@
 Bodies may be JSON, ``application/x-www-form-urlencoded`` or ``multipart/form-data`` with
 PHP-style bracket keys (``record[First Name]=Joe``). A body that looks like JSON is read as
 JSON whatever its content type, because curl sends ``-d '{...}'`` as a form by default.
+Multipart bodies go through python-multipart's streaming parser, which stops at the first
+part past the caps below; large bodies are parsed off the event loop (:func:`parse_off_loop`).
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ if TYPE_CHECKING:
 MAX_PARTS = 1000
 #: Bytes in one multipart text part at most; files are bounded by the body limit alone.
 MAX_FIELD_BYTES = 64 * 1024
-#: Bodies up to this size are parsed on the event loop (it takes microseconds); larger ones
-#: in a worker thread, so that other requests are answered meanwhile.
-OFF_LOOP_BYTES = 64 * 1024
+#: Bodies up to this size are parsed on the event loop (a few milliseconds at worst, for
+#: thousands of tiny form fields); larger ones in a worker thread, so that other requests are
+#: answered meanwhile.
+OFF_LOOP_BYTES = 16 * 1024
 
 _decode = msgspec.json.decode
 _T = TypeVar("_T")
@@ -133,6 +136,7 @@ class _PartReader:
         self._headers = {}
         self._data = []
         self._size = 0
+        self._is_file = False
 
     def _on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_name += data[start:end]
