@@ -5,19 +5,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.server.http.latency import BOUND_SECONDS, probing
+from tests.server.http.hostile import (
+    BOUND_SECONDS,
+    MEBIBYTE,
+    MULTIPART_BB,
+    TINY_PART,
+    probing,
+    tiny_parts,
+)
 from tests.server.v4_1.support import api_key_headers
 from tests.support import Tenant
-
-MEBIBYTE = 1024 * 1024
-_TINY_PART = b'--BB\r\nContent-Disposition: form-data; name="a"\r\n\r\nx\r\n'
-MULTIPART_BB = {"Content-Type": "multipart/form-data; boundary=BB"}
-
-
-def tiny_parts(size: int) -> bytes:
-    """A multipart body (boundary ``BB``) of at most ``size`` bytes, all of one-byte parts."""
-    closing = b"--BB--\r\n"
-    return _TINY_PART * ((size - len(closing)) // len(_TINY_PART)) + closing
 
 
 def _post_token(tenant: Tenant, body: bytes) -> httpx.Response:
@@ -98,7 +95,7 @@ def form_parts(fields: dict[str, str], padding: int) -> bytes:
         % (name.encode(), value.encode())
         for name, value in fields.items()
     )
-    return _TINY_PART * padding + named + b"--BB--\r\n"
+    return TINY_PART * padding + named + b"--BB--\r\n"
 
 
 def test_1000_parts_are_still_read(tenant: Tenant) -> None:

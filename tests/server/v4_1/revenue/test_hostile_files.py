@@ -8,8 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from tests.server.http.latency import BOUND_SECONDS, probing
-from tests.server.http.test_bodies import tiny_parts
+from tests.server.http.hostile import BOUND_SECONDS, MULTIPART_BB, probing, tiny_parts
 from tests.server.v4_1.revenue.helpers import UPLOAD, post_file
 from tests.server.v4_1.support import call
 from tests.support import Tenant
@@ -93,7 +92,7 @@ def test_4_mib_of_tiny_parts_is_refused_without_stalling_others(tenant: Tenant) 
             "POST",
             UPLOAD,
             content=body,
-            headers={"Content-Type": "multipart/form-data; boundary=BB"},
+            headers=MULTIPART_BB,
         )
     print(f"4 MiB of parts: worst jwks latency {probe.worst * 1000:.0f} ms")
 

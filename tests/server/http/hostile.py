@@ -1,4 +1,4 @@
-"""Measuring how long other clients wait while the server deals with a hostile request."""
+"""Hostile request bodies, and how long other clients wait while the server refuses them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tests.support import RunningServer
+
+MEBIBYTE = 1024 * 1024
+TINY_PART = b'--BB\r\nContent-Disposition: form-data; name="a"\r\n\r\nx\r\n'
+MULTIPART_BB = {"Content-Type": "multipart/form-data; boundary=BB"}
+
+
+def tiny_parts(size: int) -> bytes:
+    """A multipart body (boundary ``BB``) of at most ``size`` bytes, all of one-byte parts."""
+    closing = b"--BB--\r\n"
+    return TINY_PART * ((size - len(closing)) // len(TINY_PART)) + closing
+
 
 #: A cheap endpoint that touches no database: its latency is the event loop's.
 JWKS = "/.well-known/jwks.json"
