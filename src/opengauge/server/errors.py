@@ -88,6 +88,14 @@ class PayloadTooLarge(ApiError):
         super().__init__("Payload too large.")
 
 
+class MultipartTooLarge(PayloadTooLarge):
+    """A multipart body with too many parts, or a text part too large: refused unread.
+
+    Each family renders it as its own 413, except the token endpoint (Cognito's
+    ``invalid_request``).
+    """
+
+
 class ValidationFailed(ApiError):
     """422 with Laravel's ``errors`` object.
 

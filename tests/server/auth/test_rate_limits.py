@@ -6,9 +6,11 @@ tell the two keys apart. Each test runs with counts in memory and in Redis (``ra
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -109,20 +111,26 @@ def test_a_refusal_costs_far_less_than_checking_a_secret(
     rate_limits(auth_failure_limit="1/minute")
     assert _post(server, "127.0.5.1", tenant.client_id, "wrong").status_code == 400
     stored = hash_secret("secret")
-    started = time.perf_counter()
-    verify_secret("wrong", stored)
-    one_hash = time.perf_counter() - started
+    one_hash = statistics.median(_timed(lambda: verify_secret("wrong", stored)) for _ in range(3))
     transport = httpx.HTTPTransport(local_address="127.0.5.1")
     form = {"grant_type": "client_credentials", "client_id": tenant.client_id}
     with httpx.Client(base_url=server.base_url, transport=transport, timeout=30) as http:
-        started = time.perf_counter()
-        for n in range(20):
+
+        def refuse(n: int) -> None:
             refused = http.post("/oauth2/token", data={**form, "client_secret": f"guess-{n}"})
             assert refused.status_code == 429
-        twenty = time.perf_counter() - started
-    print(f"20 refusals: {twenty * 1000:.0f} ms; one secret check: {one_hash * 1000:.0f} ms")
-    # Hashing 20 guesses would take 20 checks; the refusals together cost less than 10.
-    assert twenty < 10 * one_hash
+
+        refusal = statistics.median(_timed(lambda n=n: refuse(n)) for n in range(20))
+    print(f"a refusal: {refusal * 1000:.1f} ms (median); a secret check: {one_hash * 1000:.0f} ms")
+    # A refused guess is never hashed: its median is a fraction of one check, even on a busy
+    # machine (medians, so one slow request under load does not decide).
+    assert refusal < one_hash / 2
+
+
+def _timed(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
 
 
 def test_simultaneous_guesses_are_refused_like_a_sequence_of_them(

@@ -6,8 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opengauge.server.auth import service
-from opengauge.server.errors import MalformedJson, OAuthError, OAuthTooManyRequests
-from opengauge.server.http.bodies import parse_body, parse_form
+from opengauge.server.errors import (
+    MalformedJson,
+    MultipartTooLarge,
+    OAuthError,
+    OAuthTooManyRequests,
+)
+from opengauge.server.http.bodies import parse_body, parse_form, parse_off_loop
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.ratelimit import client_address
 from opengauge.server.http.responses import json_response, limited_body
@@ -19,9 +24,12 @@ async def token(request: Request) -> Response:
     state: State = request.app.state.opengauge
     body = await limited_body(request, state.settings.max_body_bytes)
     try:
-        params = parse_body(body, request.headers.get("content-type", ""))
+        params = await parse_off_loop(parse_body, body, request.headers.get("content-type", ""))
     except MalformedJson:
         params = {}
+    except MultipartTooLarge:
+        # Cognito's answer to a request it can't read; the plain 413 is for the body limit.
+        raise OAuthError("invalid_request") from None
     token_request = service.read_token_request(
         params, parse_form(request.url.query), request.headers.get("authorization")
     )

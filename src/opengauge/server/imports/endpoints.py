@@ -26,7 +26,7 @@ from opengauge.server.http.asgi import (
     send_error,
     send_json,
 )
-from opengauge.server.http.bodies import parse_body
+from opengauge.server.http.bodies import parse_body, parse_off_loop
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.state import State
 from opengauge.server.imports import service
@@ -53,7 +53,7 @@ async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation
     try:
         strict = _strict(scope, settings.strict_mapping)
         body = await read_body(receive, settings.max_body_bytes)
-        params = parse_body(body, header(scope, b"content-type") or "")
+        params = await parse_off_loop(parse_body, body, header(scope, b"content-type") or "")
         operation = make(params, claims, service.Context(state.clock, settings.base_url, strict))
     except ApiError as refused:
         operation = refuse_after_auth(claims, refused)

@@ -24,7 +24,7 @@ from opengauge.server.auth.service import (
 from opengauge.server.auth.tokens import Claims
 from opengauge.server.domain import validation as v
 from opengauge.server.errors import ApiError, ValidationFailed
-from opengauge.server.http.bodies import parse_body
+from opengauge.server.http.bodies import parse_body, parse_off_loop
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.responses import json_response, limited_body
 from opengauge.server.http.state import State
@@ -71,7 +71,8 @@ async def anonymize(request: Request) -> Response:
     body = await limited_body(request, state.settings.max_body_bytes)
     operation: Callable[[Tx], Any]
     try:
-        subject = read_subject(parse_body(body, request.headers.get("content-type", "")))
+        params = await parse_off_loop(parse_body, body, request.headers.get("content-type", ""))
+        subject = read_subject(params)
         operation = _anonymize(claims, subject, state.clock.timestamp())
     except ApiError as refused:
         # A revoked app hears 401 before anything about its body.

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from opengauge.server.errors import ApiError, TooManyRequests
-from opengauge.server.http.bodies import parse_form, parse_multipart
+from opengauge.server.http.bodies import parse_multipart, parse_off_loop, parse_urlencoded
 from opengauge.server.http.responses import limited_body
 from opengauge.server.http.state import State
 from opengauge.server.survey import pages, service
@@ -67,9 +67,9 @@ async def _form(request: Request, state: State) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "")
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind == "application/x-www-form-urlencoded":
-        return parse_form(body.decode("utf-8", errors="replace"))
+        return await parse_off_loop(parse_urlencoded, body)
     if kind == "multipart/form-data":
-        return parse_multipart(body, content_type)
+        return await parse_off_loop(parse_multipart, body, content_type)
     return {}
 
 

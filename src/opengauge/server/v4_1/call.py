@@ -36,6 +36,8 @@ class Call:
     clock: Clock
     base_url: str
     files: dict[str, UploadedFile] = field(default_factory=dict)
+    #: What the module's ``prepare`` step made of the request (a read file), if it has one.
+    prepared: object = None
 
     def text(self, name: str) -> str | None:
         """A parameter as trimmed text; None when absent or empty."""
@@ -114,3 +116,8 @@ class Module:
 
     handlers: dict[str, Handler]
     max_body_bytes: int | None = None
+    #: Work that needs no database (reading an uploaded file), done in a worker thread
+    #: before the operation so that neither the event loop nor the transaction waits for it.
+    #: It must not refuse: it leaves refusals in ``Call.prepared`` for the handler to raise
+    #: after authentication.
+    prepare: Callable[[Call], Call] | None = None

@@ -7,6 +7,7 @@ Parameters come from the query string and the body on every method, GET and DELE
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -19,7 +20,12 @@ from starlette.routing import Route
 from opengauge.server.auth.tokens import Claims
 from opengauge.server.domain.secrets import hash_api_key
 from opengauge.server.errors import ApiError, MalformedJson, PayloadTooLarge
-from opengauge.server.http.bodies import parse_body, parse_form, parse_multipart_with_files
+from opengauge.server.http.bodies import (
+    parse_body,
+    parse_form,
+    parse_multipart_with_files,
+    parse_off_loop,
+)
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.ratelimit import client_address
 from opengauge.server.http.responses import error_response, limited_body
@@ -84,6 +90,25 @@ def _reply(
     return Response(body, status, headers, media_type=content_type)
 
 
+async def _parameters(
+    request: Request, tail: str, body: bytes
+) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
+    """The query string's, the path tail's and the body's parameters, and the uploaded files."""
+    content_type = request.headers.get("content-type", "")
+    files: dict[str, UploadedFile] = {}
+    params: dict[str, Any] = parse_form(request.url.query)
+    params.update(parse_form(tail))
+    if content_type.startswith("multipart/form-data"):
+        fields, raw_files = await parse_off_loop(parse_multipart_with_files, body, content_type)
+        params.update(fields)
+        files = {k: UploadedFile(filename, data) for k, (filename, data) in raw_files.items()}
+    else:
+        # A 4.1 body is a form; unreadable JSON carries no parameters.
+        with contextlib.suppress(MalformedJson):
+            params.update(await parse_off_loop(parse_body, body, content_type))
+    return params, files
+
+
 async def dispatch(request: Request) -> Response:
     state: State = request.app.state.opengauge
     path, _, tail = request.path_params["path"].partition("&")
@@ -102,23 +127,14 @@ async def dispatch(request: Request) -> Response:
         return _reply(refusal.body(), refusal.status, xml, refusal.headers)
     try:
         body = await limited_body(request, module.max_body_bytes or state.settings.max_body_bytes)
+        params, files = await _parameters(request, tail, body)
     except PayloadTooLarge as error:
         # The table has no code for this; the envelope stays the 4.1 one.
         envelope = {"Error": {"Message": error.message, "Code": int(ErrorCode.INVALID_ARGUMENTS)}}
         return _reply(envelope, error.status, xml)
-    content_type = request.headers.get("content-type", "")
-    files: dict[str, UploadedFile] = {}
-    params: dict[str, Any] = parse_form(request.url.query)
-    params.update(parse_form(tail))
-    if content_type.startswith("multipart/form-data"):
-        fields, raw_files = parse_multipart_with_files(body, content_type)
-        params.update(fields)
-        files = {k: UploadedFile(filename, data) for k, (filename, data) in raw_files.items()}
-    else:
-        # A 4.1 body is a form; unreadable JSON carries no parameters.
-        with contextlib.suppress(MalformedJson):
-            params.update(parse_body(body, content_type))
     call = Call(request.method, params, state.clock, state.settings.base_url, files)
+    if module.prepare is not None:
+        call = await asyncio.to_thread(module.prepare, call)
     credentials = _credentials(request, params, state)
     region = region_of_host(request.headers.get("host"), state.settings.default_region)
 

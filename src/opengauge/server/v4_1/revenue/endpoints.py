@@ -11,7 +11,7 @@ UPLOAD_BODY_BYTES = 4 * 1024 * 1024
 
 MODULES: dict[str, Module] = {
     "company/revenue_file_automate": Module(
-        {"POST": service.upload}, max_body_bytes=UPLOAD_BODY_BYTES
+        {"POST": service.upload}, max_body_bytes=UPLOAD_BODY_BYTES, prepare=service.read_upload
     ),
     "file/company-revenue": Module({"GET": service.list_uploads}),
 }

@@ -3,10 +3,14 @@
 Every readable upload leaves an entry with its counts and log lines, stored or refused; a
 refused file stores no revenue at all. Requests that carry no usable file at all (none,
 empty, or not CSV/XLSX) are answered with a 4.1 error and leave no entry.
+
+The file is read and its rows checked by :func:`read_upload` before the transaction, in a
+worker thread: reading a workbook takes far longer than storing its rows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +19,7 @@ from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import revenue as uploads_repo
 from opengauge.server.v4_1.call import Call, Principal, Reply, UploadedFile
 from opengauge.server.v4_1.errors import ErrorCode, V41Error, required_field
-from opengauge.server.v4_1.revenue.parsing import UnreadableFile, read_rows
+from opengauge.server.v4_1.revenue.parsing import TooMuchData, UnreadableFile, read_rows
 
 LIST_PAGE = (1000, 1000)
 PROCESSED, FAILED = "processed", "failed"
@@ -26,44 +30,76 @@ _FILENAME_MAX = 255
 _ID_MAX = 2**31 - 1
 
 
-def upload(tx: Tx, principal: Principal, call: Call) -> Any:
-    """``POST company/revenue_file_automate``: store every row of a valid file, or none."""
-    file = call.files.get("file")
+@dataclass(frozen=True)
+class ReadUpload:
+    """An uploaded file as read before the transaction: its checked rows, or its refusal."""
+
+    name: str
+    checked: list[tuple[r.RevenueRow | None, list[str]]] = field(default_factory=list)
+    #: A file refused whatever the accounts: its total records and log lines.
+    refusal: tuple[int, list[str]] | None = None
+    #: A request refused without an upload entry.
+    error: V41Error | None = None
+
+
+def read_upload(call: Call) -> Call:
+    """Read and check the uploaded file: before the transaction, in a worker thread.
+
+    Nothing is refused yet; :func:`upload` does that once the caller is authenticated.
+    """
+    return replace(call, prepared=_read(call.files.get("file")))
+
+
+def _read(file: UploadedFile | None) -> ReadUpload:
     if file is None:
-        raise required_field("file")
+        return ReadUpload("", error=required_field("file"))
     if not file.content:
-        raise V41Error(ErrorCode.FILE_DATA_EMPTY)
-    now = call.clock.timestamp()
+        return ReadUpload("", error=V41Error(ErrorCode.FILE_DATA_EMPTY))
     name = _source_filename(file)
     if len(file.content) > r.MAX_FILE_BYTES:
         limit = r.MAX_FILE_BYTES // (1024 * 1024)
-        return _refuse(tx, principal, name, now, 0, [f"The file is larger than {limit} MB."])
+        return ReadUpload(name, refusal=(0, [f"The file is larger than {limit} MB."]))
     try:
         cells = read_rows(file.filename, file.content)
-    except UnreadableFile as error:
-        raise V41Error(ErrorCode.FILE_TYPE_INVALID) from error
+    except TooMuchData as error:
+        return ReadUpload(name, refusal=(0, [str(error)]))
+    except UnreadableFile:
+        return ReadUpload(name, error=V41Error(ErrorCode.FILE_TYPE_INVALID))
     rows = [row for row in cells if not r.is_blank(row)]
     if rows and r.is_header(rows[0]):
         rows = rows[1:]
     if not rows:
-        return _refuse(tx, principal, name, now, 0, ["The file holds no records."])
+        return ReadUpload(name, refusal=(0, ["The file holds no records."]))
     if len(rows) > r.MAX_ROWS:
         message = f"The file holds {len(rows)} records; at most {r.MAX_ROWS} are allowed."
-        return _refuse(tx, principal, name, now, len(rows), [message])
+        return ReadUpload(name, refusal=(len(rows), [message]))
+    return ReadUpload(name, [r.validate_row(row) for row in rows])
 
-    checked = [r.validate_row(row) for row in rows]
+
+def upload(tx: Tx, principal: Principal, call: Call) -> Any:
+    """``POST company/revenue_file_automate``: store every row of a valid file, or none."""
+    read = call.prepared
+    assert isinstance(read, ReadUpload), "the module's prepare step reads the file"
+    if read.error is not None:
+        raise read.error
+    now = call.clock.timestamp()
+    if read.refusal is not None:
+        total, logs = read.refusal
+        return _refuse(tx, principal, read.name, now, total, logs)
+
+    checked = read.checked
     names = [row.account for row, _ in checked if row is not None]
     accounts = uploads_repo.account_ids(tx, principal.system_id, names)
-    logs: list[str] = []
+    logs = []
     for number, (row, problems) in enumerate(checked, start=1):
         if row is not None and row.account not in accounts:
             problems = [f"Account '{row.account}' does not exist."]
         logs.extend(f"Record {number}: {problem}" for problem in problems)
     if logs:
-        return _refuse(tx, principal, name, now, len(rows), logs)
+        return _refuse(tx, principal, read.name, now, len(checked), logs)
 
     upload_id = uploads_repo.add_upload(
-        tx, principal.system_id, PROCESSED, name, now, (len(rows), len(rows), 0), []
+        tx, principal.system_id, PROCESSED, read.name, now, (len(checked), len(checked), 0), []
     )
     lines = [
         uploads_repo.NewLine(
