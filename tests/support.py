@@ -25,6 +25,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from opengauge.server.app import OpenGaugeApp
+from opengauge.server.http.serving import uvicorn_options
 from opengauge.server.seed.schemas import validate_seed
 from opengauge.server.seed.service import apply_seed
 from opengauge.server.settings import Settings
@@ -85,18 +86,16 @@ def start_server(database_url: str, **settings: Any) -> Iterator[RunningServer]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    app = OpenGaugeApp(
-        Settings(database_url=database_url, port=port, sqlite_synchronous="NORMAL", **settings)
-    )
+    settings = {"sqlite_synchronous": "NORMAL", "access_log": False, **settings}
+    app = OpenGaugeApp(Settings(database_url=database_url, port=port, **settings))
     captured = _LoopCapture(app)
-    config = uvicorn.Config(
-        captured,
-        http="httptools",
-        loop="asyncio",
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-    )
+    # What `serve` runs, except logging: the test run's own (pytest captures it).
+    options = uvicorn_options(app.settings) | {
+        "loop": "asyncio",
+        "log_config": None,
+        "log_level": "warning",
+    }
+    config = uvicorn.Config(captured, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -30,6 +30,7 @@ from opengauge.server.http.asgi import Message, Receive, Scope, Send, route_path
 from opengauge.server.http.state import State
 from opengauge.server.imports import endpoints as import_endpoints
 from opengauge.server.journal import SCOPE_KEY, Journal, new_entry
+from opengauge.server.logs import AccessLog
 from opengauge.server.outbox.sender import OutboxSender, SmtpTarget
 from opengauge.server.rest import endpoints as rest_endpoints
 from opengauge.server.settings import Settings
@@ -61,6 +62,7 @@ class OpenGaugeApp:
             journal=Journal(settings.journal_size),
         )
         self._admin_token = self.state.admin_token.encode()
+        self.access_log = AccessLog(settings.log_format) if settings.access_log else None
         self._fast = {}
         for path, endpoint in import_endpoints.ROUTES.items():
             self._fast[path] = endpoint
@@ -118,17 +120,16 @@ class OpenGaugeApp:
 
     def start(self) -> None:
         """Connect, check the schema and load the signing keys (what lifespan start does)."""
-        if not self.settings.admin_token:
-            log.warning(
-                "control plane admin token: %s (set OPENGAUGE_ADMIN_TOKEN to choose one)",
-                self.state.admin_token,
-            )
+        # A generated admin token is never logged: `serve` shows it once on the terminal, an
+        # embedding program reads `admin_token`.
         db = self.state.db
         prepare_database(db, self.state.clock)
         self.state.keys = KeyRing(
             db.run_sync(apps.signing_keys), reload=lambda: db.run_sync(apps.signing_keys)
         )
         db.start()
+        if self.access_log is not None:
+            self.access_log.start()
         if not self.tune_gc:
             return
         # Everything loaded so far lives as long as the process: keep the collector off it.
@@ -140,6 +141,8 @@ class OpenGaugeApp:
 
     def stop(self) -> None:
         self.state.db.stop()
+        if self.access_log is not None:
+            self.access_log.stop()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -173,6 +176,8 @@ class OpenGaugeApp:
         finally:
             entry.duration_ms = (time.perf_counter() - started) * 1000
             state.journal.add(entry)
+            if self.access_log is not None:
+                self.access_log.write(entry)
 
     async def _route(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = self._fast.get(path)

@@ -15,6 +15,7 @@ from typing import Any
 
 REGIONS = ("eu", "us", "au")
 ENV_PREFIX = "OPENGAUGE_"
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -55,6 +56,14 @@ class Settings:
     #: Refuse imports whose record has keys the mapping ignores (422) instead of dropping
     #: them; a request can override it with ``X-OpenGauge-Strict: 1`` or ``0``.
     strict_mapping: bool = False
+    # -- the HTTP layer and logs
+    #: Seconds a client has to send a request's head (from when the connection opens or the
+    #: request starts) and again its body; a slower one is closed (slowloris, stalled uploads).
+    client_timeout: float = 30.0
+    #: One line per request (method, route, status, duration, system, caller; never values).
+    access_log: bool = True
+    #: ``text``, or ``json`` (one object a line, for log pipelines); for every log line.
+    log_format: str = "text"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -80,6 +89,10 @@ class Settings:
             raise SettingsError("journal_size must be between 1 and 100000")
         if self.outbox_poll_seconds <= 0:
             raise SettingsError("outbox_poll_seconds must be positive")
+        if not 0 < self.client_timeout <= 3600:
+            raise SettingsError("client_timeout must be more than 0 and at most 3600 seconds")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(f"log_format must be text or json, not {self.log_format!r}")
         if not self.database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
             raise SettingsError(
                 "database_url must start with sqlite:// or postgresql://, "
