@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -284,15 +284,24 @@ def clean_env() -> dict[str, str]:
 
 @dataclass
 class Served:
-    """An ``opengauge serve`` process started by a test."""
+    """An ``opengauge serve`` process started by a test; ``output`` grows as it prints."""
 
     process: subprocess.Popen[str]
     port: int
     output: list[str]
+    printed: threading.Condition = field(default_factory=threading.Condition)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        """Wait until the output holds ``text``; the output so far."""
+        with self.printed:
+            self.printed.wait_for(lambda: text in "".join(self.output), timeout)
+            printed = "".join(self.output)
+        assert text in printed, f"{text!r} not printed:\n{printed}"
+        return printed
 
 
 class ServerProcesses:
@@ -301,11 +310,13 @@ class ServerProcesses:
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
         self.started: list[subprocess.Popen[str]] = []
+        self.readers: list[threading.Thread] = []
 
-    def __call__(self, *args: str, cwd: Path | None = None) -> Served:
+    def __call__(self, *args: str, cwd: Path | None = None, access_log: bool = False) -> Served:
         port = free_port()
+        quiet = [] if access_log else ["--no-access-log"]
         process = subprocess.Popen(
-            [*OPENGAUGE, "serve", "--port", str(port), "--no-access-log", *args],
+            [*OPENGAUGE, "serve", "--port", str(port), *quiet, *args],
             cwd=cwd or self.cwd,
             env=clean_env(),
             stdout=subprocess.PIPE,
@@ -314,29 +325,51 @@ class ServerProcesses:
             start_new_session=True,
         )
         self.started.append(process)
-        output: list[str] = []
-        deadline = time.monotonic() + 60
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            if "Application startup complete" in line or "Uvicorn running" in line:
-                break
+        served = Served(process, port, [])
+        # Read everything it prints, always: a full pipe would block the server's writes.
+        reader = threading.Thread(target=_read_output, args=(served,), daemon=True)
+        reader.start()
+        self.readers.append(reader)
+        with served.printed:
+            served.printed.wait_for(
+                lambda: (
+                    process.poll() is not None
+                    or any(
+                        "Application startup complete" in line or "Uvicorn running" in line
+                        for line in served.output
+                    )
+                ),
+                timeout=60,
+            )
         wait_until_up(port)
-        return Served(process, port, output)
+        return served
 
     def stop_all(self) -> None:
         for process in self.started:
-            os.killpg(process.pid, signal.SIGTERM)
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)
+        for reader in self.readers:
+            reader.join(timeout=30)
+        for process in self.started:
             if process.stdout is not None:
                 process.stdout.close()
+
+
+def _read_output(served: Served) -> None:
+    stream = served.process.stdout
+    assert stream is not None
+    for line in stream:
+        with served.printed:
+            served.output.append(line)
+            served.printed.notify_all()
+    served.process.wait()
+    with served.printed:
+        served.printed.notify_all()
 
 
 def wait_until_up(port: int) -> None:
