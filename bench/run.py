@@ -3,8 +3,9 @@
 ``make bench`` runs this file. It seeds a fresh SQLite database, starts the real server
 (``opengauge serve``) pinned to CPU 0, drives ``PUT /records/`` with 64 keep-alive
 connections from ``wrk`` pinned to CPU 1 (or from a Python load generator when ``wrk`` is
-missing), does the same against ``bench/ceiling.py``, and prints req/s, p50 and p99 for both
-with the issue's targets. Only loopback addresses are used.
+missing), does the same against ``bench/ceiling.py``, then once more against a server with
+its access log on (written to the server's log file), and prints req/s, p50 and p99 for the
+three with the issue's targets. Only loopback addresses are used.
 
 Exit status: 0 when the bench ran (a missed target is printed, not fatal); 1 when the bench
 itself broke: a server did not start, an answer was not 2xx, a socket failed, or no account
@@ -584,8 +585,10 @@ def report(
     ceiling: Result,
     records: Result,
     accounts: tuple[int, int] | None,
+    logged: Result,
 ) -> dict[str, Any]:
     ratio = records.requests_per_s / ceiling.requests_per_s if ceiling.requests_per_s else 0.0
+    kept = logged.requests_per_s / records.requests_per_s if records.requests_per_s else 0.0
     ratio_ok = ratio >= TARGET_RATIO
     p99_ok = records.p99_ms < TARGET_P99_MS
     print()
@@ -594,10 +597,10 @@ def report(
         f"(after {args.warmup:g} s warm-up), generator: {generator}, {pinning}"
     )
     print()
-    print(f"{'':24}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>11}")
-    for result in (ceiling, records):
+    print(f"{'':28}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>11}")
+    for result in (ceiling, records, logged):
         print(
-            f"{result.name:24}{result.requests_per_s:12.1f}{result.p50_ms:10.2f}"
+            f"{result.name:28}{result.requests_per_s:12.1f}{result.p50_ms:10.2f}"
             f"{result.p99_ms:10.2f}{result.requests:11d}"
         )
     print()
@@ -607,6 +610,10 @@ def report(
     print(
         f"p99 PUT /records/       {records.p99_ms:.2f} ms   target < {TARGET_P99_MS:g} ms "
         f"at {args.connections} connections   {verdict(p99_ok)}"
+    )
+    print(
+        f"access log on/off       {kept:.3f}   (req/s with the access log / without; "
+        f"{logged.p99_ms:.2f} ms p99 with it)"
     )
     if accounts is not None:
         print(
@@ -622,7 +629,9 @@ def report(
         "names": args.names,
         "ceiling": asdict(ceiling),
         "records": asdict(records),
+        "records_access_log": asdict(logged),
         "ratio": ratio,
+        "access_log_kept": kept,
         "targets": {
             "ratio_min": TARGET_RATIO,
             "ratio_pass": ratio_ok,
@@ -674,7 +683,6 @@ def main(argv: list[str] | None = None) -> int:
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="opengauge-bench-") as tmp:
         workdir = Path(tmp)
-        db_path = workdir / "bench.db"
         seed_path = workdir / "seed.yaml"
         seed_path.write_text(SEED, encoding="utf-8")
 
@@ -685,6 +693,43 @@ def main(argv: list[str] | None = None) -> int:
             if wrk:
                 return run_wrk(wrk, load, port, name, generator)
             return run_python(load, port, name, generator)
+
+        def serve_records(
+            name: str, label: str, access_log: bool
+        ) -> tuple[Result, tuple[int, int]]:
+            """``PUT /records/`` against ``opengauge serve`` on a fresh database; the access
+            log (when on) goes to the server's log file, as it would to a log collector."""
+            port = free_port()
+            db_path = workdir / f"{label}.db"
+            token_box: list[str] = []
+
+            def ready() -> None:
+                token_box.append(get_token(port))
+
+            result, logged = measure(
+                name,
+                [
+                    *server_pin,
+                    *opengauge_command(),
+                    "serve",
+                    "--seed",
+                    str(seed_path),
+                    "--database",
+                    f"sqlite:///{db_path}",
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(port),
+                    "--access-log" if access_log else "--no-access-log",
+                ],
+                workdir / f"server-{label}.log",
+                env,
+                ready,
+                lambda: drive(port, name, token_box[-1]),
+                "opengauge serve",
+            )
+            warnings.extend(f"server log ({label}): {line}" for line in logged)
+            return result, count_accounts(db_path)
 
         try:
             port = free_port()
@@ -699,49 +744,24 @@ def main(argv: list[str] | None = None) -> int:
             )
             warnings += [f"ceiling log: {line}" for line in logged]
 
-            port = free_port()
-            token_box: list[str] = []
-
-            def ready() -> None:
-                token_box.append(get_token(port))
-
-            records, logged = measure(
-                "PUT /records/",
-                [
-                    *server_pin,
-                    *opengauge_command(),
-                    "serve",
-                    "--seed",
-                    str(seed_path),
-                    "--database",
-                    f"sqlite:///{db_path}",
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(port),
-                    "--no-access-log",
-                ],
-                workdir / "server.log",
-                env,
-                ready,
-                lambda: drive(port, "PUT /records/", token_box[-1]),
-                "opengauge serve",
+            records, accounts = serve_records("PUT /records/", "quiet", access_log=False)
+            logged_records, logged_accounts = serve_records(
+                "PUT /records/ (access log)", "logged", access_log=True
             )
-            warnings += [f"server log: {line}" for line in logged]
-            accounts = count_accounts(db_path)
         except BenchBroken as exc:
             print(f"\n*** BENCH BROKEN: {exc}", file=sys.stderr)
             return 1
 
-    problems += ceiling.problems() + records.problems()
-    if accounts[0] == 0:
-        problems.append("the accounts table is empty after the run")
-    if accounts[0] > 2 * args.names:
-        problems.append(
-            f"{accounts[0]} accounts for at most {2 * args.names} distinct names: "
-            "upserts created duplicates"
-        )
-    summary = report(args, generator, pinning, ceiling, records, accounts)
+    problems += ceiling.problems() + records.problems() + logged_records.problems()
+    for run, (total, _) in ((records, accounts), (logged_records, logged_accounts)):
+        if total == 0:
+            problems.append(f"{run.name}: the accounts table is empty after the run")
+        if total > 2 * args.names:
+            problems.append(
+                f"{run.name}: {total} accounts for at most {2 * args.names} distinct names: "
+                "upserts created duplicates"
+            )
+    summary = report(args, generator, pinning, ceiling, records, accounts, logged_records)
     summary["problems"] = problems
     summary["server_log"] = warnings
     if args.json:

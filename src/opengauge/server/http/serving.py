@@ -6,8 +6,9 @@
 Uvicorn's httptools protocol reads request heads of any size and waits for a client
 forever. :class:`Protocol` adds what a server facing the internet needs: a request line or
 header line over :data:`LINE_LIMIT`, or a head over :data:`HEAD_LIMIT` in all, is answered at
-once (414 / 431) and the connection closed; a client that has not sent a request's head, or
-then its body, within ``client_timeout`` seconds is answered 408 and closed.
+once (414 / 431) and the connection closed; a client that has not sent a whole request (head
+and body) within ``client_timeout`` seconds of starting it (the first request: of opening the
+connection) is answered 408 and closed.
 """
 
 from __future__ import annotations
@@ -69,7 +70,11 @@ class Protocol(HttpToolsProtocol):
         #: Bytes of the chunks that arrived wholly inside the head: what the parser holds of a
         #: line it has not finished (a 100 MB header would otherwise be read to its end).
         self._unparsed = 0
-        self._deadline: asyncio.TimerHandle | None = None
+        #: When the request in progress must have arrived (loop time), or None between
+        #: requests. One timer per connection checks it: arming a timer for every request
+        #: cost more than the rest of this class together.
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._refused = False
 
     # -- connection events
@@ -77,10 +82,12 @@ class Protocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._in_head = True
-        self._arm()
+        # The first request's time starts when the connection opens.
+        self._deadline = self.loop.time() + self.client_timeout
+        self._timer = self.loop.call_later(self.client_timeout, self._check_deadline)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self._stop_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -118,7 +125,7 @@ class Protocol(HttpToolsProtocol):
         self._in_head = self._began = True
         self._head_bytes = self._unparsed = 0
         if self._deadline is None:
-            self._arm()
+            self._deadline = self.loop.time() + self.client_timeout
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -136,31 +143,34 @@ class Protocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        # The body has its own deadline, from now.
-        self._arm()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        self._disarm()
+        self._deadline = None
         self._began = False
         super().on_message_complete()
 
     # -- deadlines and refusals
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(self.client_timeout, self._too_slow)
-
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
-    def _too_slow(self) -> None:
-        self._deadline = None
-        cycle = self.cycle
+    def _check_deadline(self) -> None:
+        self._timer = None
         if self.transport.is_closing():
             return
+        now = self.loop.time()
+        if self._deadline is not None and now >= self._deadline:
+            self._too_slow()
+            return
+        wait = self.client_timeout if self._deadline is None else self._deadline - now
+        self._timer = self.loop.call_later(wait, self._check_deadline)
+
+    def _stop_timer(self) -> None:
+        self._deadline = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _too_slow(self) -> None:
+        cycle = self.cycle
         if self._in_head and (not self._began or (cycle and not cycle.response_complete)):
             # Opened and left idle, or the previous answer is still being written: no answer.
             self.transport.close()
@@ -175,7 +185,7 @@ class Protocol(HttpToolsProtocol):
     def _refuse(self, error: ApiError) -> None:
         """Answer ``error`` with ``Connection: close``, drain the input for a moment, close."""
         self._refused = True
-        self._disarm()
+        self._stop_timer()
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True
             self.cycle.message_event.set()
@@ -200,7 +210,7 @@ class Protocol(HttpToolsProtocol):
     def _invalid(self) -> None:
         message = "Invalid HTTP request received."
         self.logger.warning(message)
-        self._disarm()
+        self._stop_timer()
         self.send_400_response(message)
 
     def _peer(self) -> str:
