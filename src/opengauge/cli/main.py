@@ -49,8 +49,7 @@ def main() -> None:
 @click.option(
     "--client-timeout",
     type=float,
-    help="Seconds for a request's head, and again its body [env OPENGAUGE_CLIENT_TIMEOUT; "
-    "default 30].",
+    help="Seconds a client has to send a whole request [env OPENGAUGE_CLIENT_TIMEOUT; default 30].",
 )
 def serve(**options: Any) -> None:
     """Run the server (migrating the database first)."""

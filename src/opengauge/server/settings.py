@@ -49,7 +49,7 @@ class Settings:
     #: How often each server process looks for invitations to send.
     outbox_poll_seconds: float = 5.0
     #: Bearer token of the control plane (``/_opengauge/``); empty: a random one is made at
-    #: start and logged once.
+    #: start (``serve`` prints it once; it is never logged).
     admin_token: str = ""
     #: How many requests the journal keeps per system (in memory, per server process).
     journal_size: int = 100
@@ -57,8 +57,8 @@ class Settings:
     #: them; a request can override it with ``X-OpenGauge-Strict: 1`` or ``0``.
     strict_mapping: bool = False
     # -- the HTTP layer and logs
-    #: Seconds a client has to send a request's head (from when the connection opens or the
-    #: request starts) and again its body; a slower one is closed (slowloris, stalled uploads).
+    #: Seconds a client has to send a whole request, head and body, from its first byte (the
+    #: first request: from the connection opening); then 408 and closed (slowloris, stalls).
     client_timeout: float = 30.0
     #: One line per request (method, route, status, duration, system, caller; never values).
     access_log: bool = True
