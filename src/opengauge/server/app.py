@@ -120,8 +120,12 @@ class OpenGaugeApp:
 
     def start(self) -> None:
         """Connect, check the schema and load the signing keys (what lifespan start does)."""
-        # A generated admin token is never logged: `serve` shows it once on the terminal, an
-        # embedding program reads `admin_token`.
+        if not self.settings.admin_token:
+            # Never the token itself in a log line: `serve` shows it once on the terminal, an
+            # embedding program reads `admin_token`.
+            log.warning(
+                "control plane admin token generated; set OPENGAUGE_ADMIN_TOKEN to choose one"
+            )
         db = self.state.db
         prepare_database(db, self.state.clock)
         self.state.keys = KeyRing(

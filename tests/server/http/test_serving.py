@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from opengauge.server.http.serving import HEAD_LIMIT, LINE_LIMIT
-from tests.support import ACCOUNT_MAPPING, RunningServer, Tenant, start_server
+from tests.support import ACCOUNT_MAPPING, RunningServer, Tenant, create_tenant, start_server
 
 HEADS_UP = b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 
@@ -142,6 +142,24 @@ def test_a_body_that_stalls_half_way_is_closed(impatient: RunningServer) -> None
     print(f"stalled body closed after {elapsed:.2f} s")
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert elapsed < 8
+
+
+def test_an_import_whose_body_stalls_stores_nothing(impatient: RunningServer) -> None:
+    tenant = create_tenant(impatient, "stalled")
+    fields = "record[Account Name]=Stalled&record[Account Number]=1&x="
+    body = f"configuration={ACCOUNT_MAPPING}&{fields}".encode()
+    with connect(impatient.base_url) as sock:
+        sock.sendall(
+            b"PUT /records/ HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + tenant.token().encode() + b"\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\n\r\n" % (len(body) + 500) + body
+        )
+        assert read_until_closed(sock).startswith(b"HTTP/1.1 408 ")
+    with tenant.client() as http:
+        # Queued after the stalled request's refusal: once it is answered, that one is done.
+        http.put("/records/", json={"configuration": ACCOUNT_MAPPING, "record": {}})
+    assert tenant.count("accounts") == 0
 
 
 def test_a_slow_client_on_a_kept_alive_connection_is_closed(impatient: RunningServer) -> None:
