@@ -55,9 +55,9 @@ def run(settings: Settings) -> None:
         settings = settings.replace(admin_token=secrets.token_urlsafe(24))
         click.echo(f"control plane admin token: {settings.admin_token}")
     options = uvicorn_options(settings)
-    # Uvicorn stops accepting on SIGTERM, finishes what is in flight, runs the lifespan
-    # shutdown (queued group commits), then raises the signal again to die by it; the
-    # handler it restores turns that into a clean exit.
+    # On SIGTERM uvicorn stops accepting, finishes what is in flight, runs the lifespan
+    # shutdown (the last group commits), then raises the signal again to die by it. It
+    # restores this handler first, so that becomes exit status 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     if settings.workers == 1:
         uvicorn.run(OpenGaugeApp(settings), **options)

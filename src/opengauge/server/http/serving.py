@@ -69,7 +69,10 @@ class Protocol(HttpToolsProtocol):
         self._head_bytes = 0
         #: Bytes of the chunks that arrived wholly inside the head: what the parser holds of a
         #: line it has not finished (a 100 MB header would otherwise be read to its end).
+        #: ``_started_now``: the head began in the chunk being parsed, so that chunk is not
+        #: all head (it may end an earlier request's body).
         self._unparsed = 0
+        self._started_now = False
         #: When the request in progress must have arrived (loop time), or None between
         #: requests. One timer per connection checks it: arming a timer for every request
         #: cost more than the rest of this class together.
@@ -94,7 +97,7 @@ class Protocol(HttpToolsProtocol):
         if self._refused:
             return  # draining after a refusal
         self._unset_keepalive_if_required()
-        was_in_head = self._in_head
+        self._started_now = False
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
@@ -113,7 +116,7 @@ class Protocol(HttpToolsProtocol):
                 self._unsupported_upgrade_warning()
             return
         # A chunk that neither started nor ended the head is all head, parsed or not.
-        if was_in_head and self._in_head:
+        if self._in_head and not self._started_now:
             self._unparsed += len(data)
             if self._unparsed > HEAD_LIMIT:
                 self._refuse(HeadersTooLarge())
@@ -122,7 +125,7 @@ class Protocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head = self._began = True
+        self._in_head = self._began = self._started_now = True
         self._head_bytes = self._unparsed = 0
         if self._deadline is None:
             self._deadline = self.loop.time() + self.client_timeout
