@@ -3,8 +3,9 @@
 The access log is one line per request, made from the request's journal entry
 (``journal.py``), so it holds what the journal holds: method, path (survey codes as
 ``{code}``), parameter *names*, status, duration, system and caller, and never a value.
-The event loop only appends the entry to a queue; a thread of its own formats and writes
-the lines, a batch at a time, so a slow terminal or a full pipe never holds a request up.
+The event loop formats the line (a couple of microseconds) and queues it; a thread of its
+own writes the queued lines in one call every 50 ms, so a slow terminal or a full pipe never
+holds a request up, and the thread holds the interpreter lock for next to no time.
 
 ``text`` lines read ``<time> <LEVEL> <logger>: <message>``; ``json`` lines are one object
 each, for log pipelines. Every time is UTC, to the millisecond.
@@ -103,7 +104,8 @@ class AccessLog:
     def __init__(self, log_format: str, stream: TextIO | None = None) -> None:
         self._json = log_format == "json"
         self._stream = stream
-        self._queue: collections.deque[tuple[float, Entry]] = collections.deque()
+        self._queue: collections.deque[str] = collections.deque()
+        self._line = self._json_line if self._json else self._text_line
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._second = -1
@@ -112,9 +114,9 @@ class AccessLog:
         self.dropped = 0
 
     def write(self, entry: Entry) -> None:
-        """Queue the line of a finished request (on the event loop: no I/O, no formatting)."""
+        """Queue the line of a finished request (on the event loop: no I/O)."""
         if len(self._queue) < QUEUE_LIMIT:
-            self._queue.append((time.time(), entry))
+            self._queue.append(self._line(time.time(), entry))
         else:
             self.dropped += 1
 
@@ -144,8 +146,8 @@ class AccessLog:
         count = len(queue)
         if not count:
             return
-        line = self._json_line if self._json else self._text_line
-        lines = [line(*queue.popleft()) for _ in range(count)]
+        # popleft, not a swap of lists: the event loop may be appending at this moment.
+        lines = [queue.popleft() for _ in range(count)]
         if self.dropped:
             dropped, self.dropped = self.dropped, 0
             lines.append(self._note(f"{dropped} access log line(s) dropped: output too slow"))
