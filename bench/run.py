@@ -151,6 +151,9 @@ class Result:
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     non_2xx: int = 0
+    #: The server process's CPU time (all threads) per measured request: steadier than req/s
+    #: on a machine that other work shares.
+    cpu_us_per_request: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
     socket_errors: dict[str, int] = field(default_factory=dict)
@@ -180,6 +183,8 @@ class Load:
     token: str
     pin: list[str]
     workdir: Path
+    #: The server process, whose CPU time is measured.
+    pid: int
 
 
 # ---------------------------------------------------------------------------------------
@@ -363,6 +368,20 @@ def parse_wrk(output: str, name: str, generator: str) -> Result:
     return result
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process, all its threads (0 where /proc is missing)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def per_request(cpu: float, requests: int) -> float:
+    return cpu / requests * 1e6 if requests else 0.0
+
+
 def run_wrk(wrk: str, load: Load, port: int, name: str, generator: str) -> Result:
     script = load.workdir / "put_records.lua"
     script.write_text(
@@ -399,7 +418,10 @@ def run_wrk(wrk: str, load: Load, port: int, name: str, generator: str) -> Resul
         warm = parse_wrk(once(load.warmup, WARMUP_PREFIX), name + " (warm-up)", generator)
         if warm.problems():
             return warm
-    return parse_wrk(once(load.duration, MEASURE_PREFIX), name, generator)
+    before = cpu_seconds(load.pid)
+    result = parse_wrk(once(load.duration, MEASURE_PREFIX), name, generator)
+    result.cpu_us_per_request = per_request(cpu_seconds(load.pid) - before, result.requests)
+    return result
 
 
 class _Stats:
@@ -512,7 +534,9 @@ def run_python(load: Load, port: int, name: str, generator: str) -> Result:
         runner = _event_loop_runner()
         if load.warmup > 0:
             runner(_python_load(port, load, WARMUP_PREFIX, load.warmup))
+        before = cpu_seconds(load.pid)
         stats, elapsed = runner(_python_load(port, load, MEASURE_PREFIX, load.duration))
+        cpu = cpu_seconds(load.pid) - before
     finally:
         if previous is not None:
             os.sched_setaffinity(0, previous)
@@ -526,6 +550,7 @@ def run_python(load: Load, port: int, name: str, generator: str) -> Result:
         p50_ms=_percentile(latencies, 0.50) * 1000,
         p99_ms=_percentile(latencies, 0.99) * 1000,
         non_2xx=sum(stats.statuses.values()),
+        cpu_us_per_request=per_request(cpu, len(latencies)),
         statuses=stats.statuses,
         samples=stats.samples,
         socket_errors=stats.errors,
@@ -551,12 +576,12 @@ def measure(
     log_path: Path,
     env: dict[str, str],
     ready: Callable[[], Any],
-    drive: Callable[[], Result],
+    drive: Callable[[int], Result],
     what: str,
 ) -> tuple[Result, list[str]]:
     with running(command, log_path, env) as process:
         wait_until(process, log_path, what, ready)
-        result = drive()
+        result = drive(process.pid)
         if process.poll() is not None:
             raise BenchBroken(
                 f"{what} exited with status {process.returncode} during the load:\n"
@@ -597,11 +622,11 @@ def report(
         f"(after {args.warmup:g} s warm-up), generator: {generator}, {pinning}"
     )
     print()
-    print(f"{'':28}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>11}")
+    print(f"{'':28}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>11}{'CPU us/req':>12}")
     for result in (ceiling, records, logged):
         print(
             f"{result.name:28}{result.requests_per_s:12.1f}{result.p50_ms:10.2f}"
-            f"{result.p99_ms:10.2f}{result.requests:11d}"
+            f"{result.p99_ms:10.2f}{result.requests:11d}{result.cpu_us_per_request:12.1f}"
         )
     print()
     print(
@@ -611,9 +636,10 @@ def report(
         f"p99 PUT /records/       {records.p99_ms:.2f} ms   target < {TARGET_P99_MS:g} ms "
         f"at {args.connections} connections   {verdict(p99_ok)}"
     )
+    extra_cpu = logged.cpu_us_per_request - records.cpu_us_per_request
     print(
         f"access log on/off       {kept:.3f}   (req/s with the access log / without; "
-        f"{logged.p99_ms:.2f} ms p99 with it)"
+        f"{extra_cpu:+.1f} us server CPU per request)"
     )
     if accounts is not None:
         print(
@@ -686,9 +712,16 @@ def main(argv: list[str] | None = None) -> int:
         seed_path = workdir / "seed.yaml"
         seed_path.write_text(SEED, encoding="utf-8")
 
-        def drive(port: int, name: str, token: str) -> Result:
+        def drive(port: int, name: str, token: str, pid: int) -> Result:
             load = Load(
-                args.connections, args.duration, args.warmup, args.names, token, load_pin, workdir
+                args.connections,
+                args.duration,
+                args.warmup,
+                args.names,
+                token,
+                load_pin,
+                workdir,
+                pid,
             )
             if wrk:
                 return run_wrk(wrk, load, port, name, generator)
@@ -725,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
                 workdir / f"server-{label}.log",
                 env,
                 ready,
-                lambda: drive(port, name, token_box[-1]),
+                lambda pid: drive(port, name, token_box[-1], pid),
                 "opengauge serve",
             )
             warnings.extend(f"server log ({label}): {line}" for line in logged)
@@ -739,7 +772,7 @@ def main(argv: list[str] | None = None) -> int:
                 workdir / "ceiling.log",
                 env,
                 lambda: probe_ceiling(port),
-                lambda: drive(port, "ceiling (bare ASGI)", "-"),
+                lambda pid: drive(port, "ceiling (bare ASGI)", "-", pid),
                 "the ceiling app",
             )
             warnings += [f"ceiling log: {line}" for line in logged]
