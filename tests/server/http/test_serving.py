@@ -79,6 +79,22 @@ def test_many_lines_over_64_kib_in_all_are_431(server: RunningServer) -> None:
     assert answer.startswith(b"HTTP/1.1 431 ")
 
 
+def test_a_pipelined_head_after_a_big_body_is_not_counted_with_it(server: RunningServer) -> None:
+    # One chunk: a request with a 70 KB body, then the start of the next request's head. The
+    # body is not the second head's, so the second request is served.
+    body = b"grant_type=client_credentials&pad=" + b"f" * 70_000
+    first = (
+        b"POST /oauth2/token HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body
+    )
+    with connect(server.base_url) as sock:
+        sock.sendall(first + HEADS_UP)
+        assert read_response(sock).startswith(b"HTTP/1.1 400 ")
+        sock.sendall(b"Connection: close\r\n\r\n")
+        assert read_until_closed(sock).startswith(b"HTTP/1.1 200 ")
+
+
 def test_a_request_line_over_16_kib_is_414(server: RunningServer) -> None:
     path = b"/v7/rest/sync/responses?x=" + b"d" * LINE_LIMIT
     answer = exchange(
