@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
+from opengauge.server import logs
+from opengauge.server.journal import Entry
 from tests.support import ACCOUNT_MAPPING, Served, ServerProcesses, tenant_seed
 
 SURVEY_CODE = "SurveyCode123456"
@@ -124,3 +129,41 @@ def test_a_generated_admin_token_is_shown_once_and_never_logged(
     printed = served.wait_for("GET /.well-known/jwks.json 200")
     showing = [line for line in printed.splitlines() if token[1] in line]
     assert showing == [f"control plane admin token: {token[1]}"]
+
+
+class _StuckStream(io.StringIO):
+    """A stream whose first write blocks until released, like a full pipe."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = threading.Event()
+        self.release = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.writing.set()
+        assert self.release.wait(timeout=30)
+        return super().write(text)
+
+
+def test_lines_past_the_queue_limit_are_dropped_and_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(logs, "QUEUE_LIMIT", 10)
+    stream = _StuckStream()
+    access = logs.AccessLog("text", stream)
+    entry = Entry("GET", "/x", (), 0.0)
+    access.start()
+    try:
+        access.write(entry)
+        assert stream.writing.wait(timeout=30)  # the thread is stuck writing that line
+        for _ in range(15):
+            access.write(entry)
+        assert access.dropped == 5
+    finally:
+        stream.release.set()
+        access.stop()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 12
+    assert lines[-1].endswith(
+        "WARNING opengauge.access: 5 access log line(s) dropped: output too slow"
+    )
