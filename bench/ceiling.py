@@ -1,4 +1,4 @@
-"""The ceiling for ``bench/run.py``: a bare ASGI app under the server's uvicorn settings.
+"""The ceiling for ``bench/run.py``: a bare ASGI app under the server's uvicorn options.
 
 It reads the whole request body and answers 200 with an empty body, so a load run against it
 measures uvicorn, the event loop and the load generator, and nothing of OpenGauge.
@@ -9,11 +9,13 @@ measures uvicorn, the event loop and the load generator, and nothing of OpenGaug
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import uvicorn
+
+from opengauge.server.http.serving import uvicorn_options
+from opengauge.server.settings import Settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -51,17 +53,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args()
-    # The same settings as `opengauge serve` with one worker (src/opengauge/cli/serve.py).
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        http="httptools",
-        loop="uvloop" if sys.platform != "win32" else "asyncio",
-        server_header=False,
-    )
+    # The options of `opengauge serve` with one worker (its HTTP protocol included).
+    settings = Settings(host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(app, **uvicorn_options(settings))
 
 
 if __name__ == "__main__":

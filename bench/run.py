@@ -3,8 +3,9 @@
 ``make bench`` runs this file. It seeds a fresh SQLite database, starts the real server
 (``opengauge serve``) pinned to CPU 0, drives ``PUT /records/`` with 64 keep-alive
 connections from ``wrk`` pinned to CPU 1 (or from a Python load generator when ``wrk`` is
-missing), does the same against ``bench/ceiling.py``, and prints req/s, p50 and p99 for both
-with the issue's targets. Only loopback addresses are used.
+missing), does the same against ``bench/ceiling.py``, then once more against a server with
+its access log on (written to the server's log file), and prints req/s, p50 and p99 for the
+three with the issue's targets. Only loopback addresses are used.
 
 Exit status: 0 when the bench ran (a missed target is printed, not fatal); 1 when the bench
 itself broke: a server did not start, an answer was not 2xx, a socket failed, or no account
@@ -150,6 +151,9 @@ class Result:
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     non_2xx: int = 0
+    #: The server process's CPU time (all threads) per measured request: steadier than req/s
+    #: on a machine that other work shares.
+    cpu_us_per_request: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
     socket_errors: dict[str, int] = field(default_factory=dict)
@@ -179,6 +183,8 @@ class Load:
     token: str
     pin: list[str]
     workdir: Path
+    #: The server process, whose CPU time is measured.
+    pid: int
 
 
 # ---------------------------------------------------------------------------------------
@@ -362,6 +368,20 @@ def parse_wrk(output: str, name: str, generator: str) -> Result:
     return result
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process, all its threads (0 where /proc is missing)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def per_request(cpu: float, requests: int) -> float:
+    return cpu / requests * 1e6 if requests else 0.0
+
+
 def run_wrk(wrk: str, load: Load, port: int, name: str, generator: str) -> Result:
     script = load.workdir / "put_records.lua"
     script.write_text(
@@ -398,7 +418,10 @@ def run_wrk(wrk: str, load: Load, port: int, name: str, generator: str) -> Resul
         warm = parse_wrk(once(load.warmup, WARMUP_PREFIX), name + " (warm-up)", generator)
         if warm.problems():
             return warm
-    return parse_wrk(once(load.duration, MEASURE_PREFIX), name, generator)
+    before = cpu_seconds(load.pid)
+    result = parse_wrk(once(load.duration, MEASURE_PREFIX), name, generator)
+    result.cpu_us_per_request = per_request(cpu_seconds(load.pid) - before, result.requests)
+    return result
 
 
 class _Stats:
@@ -511,7 +534,9 @@ def run_python(load: Load, port: int, name: str, generator: str) -> Result:
         runner = _event_loop_runner()
         if load.warmup > 0:
             runner(_python_load(port, load, WARMUP_PREFIX, load.warmup))
+        before = cpu_seconds(load.pid)
         stats, elapsed = runner(_python_load(port, load, MEASURE_PREFIX, load.duration))
+        cpu = cpu_seconds(load.pid) - before
     finally:
         if previous is not None:
             os.sched_setaffinity(0, previous)
@@ -525,6 +550,7 @@ def run_python(load: Load, port: int, name: str, generator: str) -> Result:
         p50_ms=_percentile(latencies, 0.50) * 1000,
         p99_ms=_percentile(latencies, 0.99) * 1000,
         non_2xx=sum(stats.statuses.values()),
+        cpu_us_per_request=per_request(cpu, len(latencies)),
         statuses=stats.statuses,
         samples=stats.samples,
         socket_errors=stats.errors,
@@ -550,12 +576,12 @@ def measure(
     log_path: Path,
     env: dict[str, str],
     ready: Callable[[], Any],
-    drive: Callable[[], Result],
+    drive: Callable[[int], Result],
     what: str,
 ) -> tuple[Result, list[str]]:
     with running(command, log_path, env) as process:
         wait_until(process, log_path, what, ready)
-        result = drive()
+        result = drive(process.pid)
         if process.poll() is not None:
             raise BenchBroken(
                 f"{what} exited with status {process.returncode} during the load:\n"
@@ -584,8 +610,10 @@ def report(
     ceiling: Result,
     records: Result,
     accounts: tuple[int, int] | None,
+    logged: Result,
 ) -> dict[str, Any]:
     ratio = records.requests_per_s / ceiling.requests_per_s if ceiling.requests_per_s else 0.0
+    kept = logged.requests_per_s / records.requests_per_s if records.requests_per_s else 0.0
     ratio_ok = ratio >= TARGET_RATIO
     p99_ok = records.p99_ms < TARGET_P99_MS
     print()
@@ -594,11 +622,11 @@ def report(
         f"(after {args.warmup:g} s warm-up), generator: {generator}, {pinning}"
     )
     print()
-    print(f"{'':24}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>11}")
-    for result in (ceiling, records):
+    print(f"{'':28}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>11}{'CPU us/req':>12}")
+    for result in (ceiling, records, logged):
         print(
-            f"{result.name:24}{result.requests_per_s:12.1f}{result.p50_ms:10.2f}"
-            f"{result.p99_ms:10.2f}{result.requests:11d}"
+            f"{result.name:28}{result.requests_per_s:12.1f}{result.p50_ms:10.2f}"
+            f"{result.p99_ms:10.2f}{result.requests:11d}{result.cpu_us_per_request:12.1f}"
         )
     print()
     print(
@@ -607,6 +635,11 @@ def report(
     print(
         f"p99 PUT /records/       {records.p99_ms:.2f} ms   target < {TARGET_P99_MS:g} ms "
         f"at {args.connections} connections   {verdict(p99_ok)}"
+    )
+    extra_cpu = logged.cpu_us_per_request - records.cpu_us_per_request
+    print(
+        f"access log on/off       {kept:.3f}   (req/s with the access log / without; "
+        f"{extra_cpu:+.1f} us server CPU per request)"
     )
     if accounts is not None:
         print(
@@ -622,7 +655,9 @@ def report(
         "names": args.names,
         "ceiling": asdict(ceiling),
         "records": asdict(records),
+        "records_access_log": asdict(logged),
         "ratio": ratio,
+        "access_log_kept": kept,
         "targets": {
             "ratio_min": TARGET_RATIO,
             "ratio_pass": ratio_ok,
@@ -674,39 +709,38 @@ def main(argv: list[str] | None = None) -> int:
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="opengauge-bench-") as tmp:
         workdir = Path(tmp)
-        db_path = workdir / "bench.db"
         seed_path = workdir / "seed.yaml"
         seed_path.write_text(SEED, encoding="utf-8")
 
-        def drive(port: int, name: str, token: str) -> Result:
+        def drive(port: int, name: str, token: str, pid: int) -> Result:
             load = Load(
-                args.connections, args.duration, args.warmup, args.names, token, load_pin, workdir
+                args.connections,
+                args.duration,
+                args.warmup,
+                args.names,
+                token,
+                load_pin,
+                workdir,
+                pid,
             )
             if wrk:
                 return run_wrk(wrk, load, port, name, generator)
             return run_python(load, port, name, generator)
 
-        try:
+        def serve_records(
+            name: str, label: str, access_log: bool
+        ) -> tuple[Result, tuple[int, int]]:
+            """``PUT /records/`` against ``opengauge serve`` on a fresh database; the access
+            log (when on) goes to the server's log file, as it would to a log collector."""
             port = free_port()
-            ceiling, logged = measure(
-                "ceiling (bare ASGI)",
-                [*server_pin, sys.executable, str(BENCH_DIR / "ceiling.py"), "--port", str(port)],
-                workdir / "ceiling.log",
-                env,
-                lambda: probe_ceiling(port),
-                lambda: drive(port, "ceiling (bare ASGI)", "-"),
-                "the ceiling app",
-            )
-            warnings += [f"ceiling log: {line}" for line in logged]
-
-            port = free_port()
+            db_path = workdir / f"{label}.db"
             token_box: list[str] = []
 
             def ready() -> None:
                 token_box.append(get_token(port))
 
-            records, logged = measure(
-                "PUT /records/",
+            result, logged = measure(
+                name,
                 [
                     *server_pin,
                     *opengauge_command(),
@@ -719,29 +753,48 @@ def main(argv: list[str] | None = None) -> int:
                     HOST,
                     "--port",
                     str(port),
-                    "--no-access-log",
+                    "--access-log" if access_log else "--no-access-log",
                 ],
-                workdir / "server.log",
+                workdir / f"server-{label}.log",
                 env,
                 ready,
-                lambda: drive(port, "PUT /records/", token_box[-1]),
+                lambda pid: drive(port, name, token_box[-1], pid),
                 "opengauge serve",
             )
-            warnings += [f"server log: {line}" for line in logged]
-            accounts = count_accounts(db_path)
+            warnings.extend(f"server log ({label}): {line}" for line in logged)
+            return result, count_accounts(db_path)
+
+        try:
+            port = free_port()
+            ceiling, logged = measure(
+                "ceiling (bare ASGI)",
+                [*server_pin, sys.executable, str(BENCH_DIR / "ceiling.py"), "--port", str(port)],
+                workdir / "ceiling.log",
+                env,
+                lambda: probe_ceiling(port),
+                lambda pid: drive(port, "ceiling (bare ASGI)", "-", pid),
+                "the ceiling app",
+            )
+            warnings += [f"ceiling log: {line}" for line in logged]
+
+            records, accounts = serve_records("PUT /records/", "quiet", access_log=False)
+            logged_records, logged_accounts = serve_records(
+                "PUT /records/ (access log)", "logged", access_log=True
+            )
         except BenchBroken as exc:
             print(f"\n*** BENCH BROKEN: {exc}", file=sys.stderr)
             return 1
 
-    problems += ceiling.problems() + records.problems()
-    if accounts[0] == 0:
-        problems.append("the accounts table is empty after the run")
-    if accounts[0] > 2 * args.names:
-        problems.append(
-            f"{accounts[0]} accounts for at most {2 * args.names} distinct names: "
-            "upserts created duplicates"
-        )
-    summary = report(args, generator, pinning, ceiling, records, accounts)
+    problems += ceiling.problems() + records.problems() + logged_records.problems()
+    for run, (total, _) in ((records, accounts), (logged_records, logged_accounts)):
+        if total == 0:
+            problems.append(f"{run.name}: the accounts table is empty after the run")
+        if total > 2 * args.names:
+            problems.append(
+                f"{run.name}: {total} accounts for at most {2 * args.names} distinct names: "
+                "upserts created duplicates"
+            )
+    summary = report(args, generator, pinning, ceiling, records, accounts, logged_records)
     summary["problems"] = problems
     summary["server_log"] = warnings
     if args.json:

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from opengauge.server.app import OpenGaugeApp
 from opengauge.server.http.ratelimit import Limiter
+from opengauge.server.http.serving import uvicorn_options
 from opengauge.server.seed.schemas import validate_seed
 from opengauge.server.seed.service import apply_seed
 from opengauge.server.settings import Settings
@@ -88,20 +89,22 @@ def start_server(database_url: str, **settings: Any) -> Iterator[RunningServer]:
     port = sock.getsockname()[1]
     # Abuse limits only where a test asks (the rate_limits fixture): every test runs from
     # 127.0.0.1, and many of them fail to log in on purpose.
-    settings.setdefault("auth_failure_limit", "")
-    settings.setdefault("survey_submit_limit", "")
-    app = OpenGaugeApp(
-        Settings(database_url=database_url, port=port, sqlite_synchronous="NORMAL", **settings)
-    )
+    settings = {
+        "sqlite_synchronous": "NORMAL",
+        "access_log": False,
+        "auth_failure_limit": "",
+        "survey_submit_limit": "",
+        **settings,
+    }
+    app = OpenGaugeApp(Settings(database_url=database_url, port=port, **settings))
     captured = _LoopCapture(app)
-    config = uvicorn.Config(
-        captured,
-        http="httptools",
-        loop="asyncio",
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-    )
+    # What `serve` runs, except logging: the test run's own (pytest captures it).
+    options = uvicorn_options(app.settings) | {
+        "loop": "asyncio",
+        "log_config": None,
+        "log_level": "warning",
+    }
+    config = uvicorn.Config(captured, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -324,15 +327,24 @@ def clean_env() -> dict[str, str]:
 
 @dataclass
 class Served:
-    """An ``opengauge serve`` process started by a test."""
+    """An ``opengauge serve`` process started by a test; ``output`` grows as it prints."""
 
     process: subprocess.Popen[str]
     port: int
     output: list[str]
+    printed: threading.Condition = field(default_factory=threading.Condition)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        """Wait until the output holds ``text``; the output so far."""
+        with self.printed:
+            self.printed.wait_for(lambda: text in "".join(self.output), timeout)
+            printed = "".join(self.output)
+        assert text in printed, f"{text!r} not printed:\n{printed}"
+        return printed
 
 
 class ServerProcesses:
@@ -341,14 +353,20 @@ class ServerProcesses:
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
         self.started: list[subprocess.Popen[str]] = []
+        self.readers: list[threading.Thread] = []
 
     def __call__(
-        self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
+        self,
+        *args: str,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        access_log: bool = False,
     ) -> Served:
         """Start ``opengauge serve *args``; ``env`` adds ``OPENGAUGE_*`` settings."""
         port = free_port()
+        quiet = [] if access_log else ["--no-access-log"]
         process = subprocess.Popen(
-            [*OPENGAUGE, "serve", "--port", str(port), "--no-access-log", *args],
+            [*OPENGAUGE, "serve", "--port", str(port), *quiet, *args],
             cwd=cwd or self.cwd,
             env={**clean_env(), **(env or {})},
             stdout=subprocess.PIPE,
@@ -357,29 +375,51 @@ class ServerProcesses:
             start_new_session=True,
         )
         self.started.append(process)
-        output: list[str] = []
-        deadline = time.monotonic() + 60
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            if "Application startup complete" in line or "Uvicorn running" in line:
-                break
+        served = Served(process, port, [])
+        # Read everything it prints, always: a full pipe would block the server's writes.
+        reader = threading.Thread(target=_read_output, args=(served,), daemon=True)
+        reader.start()
+        self.readers.append(reader)
+        with served.printed:
+            served.printed.wait_for(
+                lambda: (
+                    process.poll() is not None
+                    or any(
+                        "Application startup complete" in line or "Uvicorn running" in line
+                        for line in served.output
+                    )
+                ),
+                timeout=60,
+            )
         wait_until_up(port)
-        return Served(process, port, output)
+        return served
 
     def stop_all(self) -> None:
         for process in self.started:
-            os.killpg(process.pid, signal.SIGTERM)
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)
+        for reader in self.readers:
+            reader.join(timeout=30)
+        for process in self.started:
             if process.stdout is not None:
                 process.stdout.close()
+
+
+def _read_output(served: Served) -> None:
+    stream = served.process.stdout
+    assert stream is not None
+    for line in stream:
+        with served.printed:
+            served.output.append(line)
+            served.printed.notify_all()
+    served.process.wait()
+    with served.printed:
+        served.printed.notify_all()
 
 
 def wait_until_up(port: int) -> None:

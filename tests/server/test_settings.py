@@ -14,6 +14,9 @@ def test_defaults() -> None:
     assert settings.base_url == "http://localhost:8080"
     assert settings.token_ttl == 3600
     assert settings.max_body_bytes == 1024 * 1024
+    assert settings.client_timeout == 30
+    assert settings.access_log is True
+    assert settings.log_format == "text"
 
 
 def test_environment_and_overrides() -> None:
@@ -38,6 +41,10 @@ def test_environment_and_overrides() -> None:
         ({"OPENGAUGE_DEMO": "maybe"}, "OPENGAUGE_DEMO must be true or false"),
         ({"OPENGAUGE_DEFAULT_REGION": "mars"}, "default_region must be one of eu, us, au"),
         ({"OPENGAUGE_PORT": "70000"}, "port must be between 1 and 65535"),
+        ({"OPENGAUGE_CLIENT_TIMEOUT": "0"}, "client_timeout must be more than 0"),
+        ({"OPENGAUGE_CLIENT_TIMEOUT": "soon"}, "OPENGAUGE_CLIENT_TIMEOUT must be a number"),
+        ({"OPENGAUGE_LOG_FORMAT": "xml"}, "log_format must be text or json, not 'xml'"),
+        ({"OPENGAUGE_ACCESS_LOG": "loud"}, "OPENGAUGE_ACCESS_LOG must be true or false"),
         ({"OPENGAUGE_DATABASE_URL": "mysql://x"}, "database_url must start with"),
         ({"OPENGAUGE_WORKERS": "0"}, "workers must be at least 1"),
         ({"OPENGAUGE_SQLITE_SYNCHRONOUS": "sometimes"}, "sqlite_synchronous must be"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import logging.config
 import sys
 from importlib import resources
 from pathlib import Path
@@ -36,19 +36,32 @@ def main() -> None:
 )
 @click.option("--workers", type=int, help="Server processes [env OPENGAUGE_WORKERS; default 1].")
 @click.option("--public-url", help="Base URL for links the server hands out.")
-@click.option("--access-log/--no-access-log", default=True, help="Log every request.")
 @click.option(
     "--control-plane/--no-control-plane",
     default=None,
     help="Serve the sandbox control plane /_opengauge/ [env OPENGAUGE_CONTROL_PLANE; default on;"
     " turn it off in production].",
 )
-def serve(access_log: bool, **options: Any) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="A line per request, names only [env OPENGAUGE_ACCESS_LOG; default on].",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    help="json: one object a line [env OPENGAUGE_LOG_FORMAT; default text].",
+)
+@click.option(
+    "--client-timeout",
+    type=float,
+    help="Seconds a client has to send a whole request [env OPENGAUGE_CLIENT_TIMEOUT; default 30].",
+)
+def serve(**options: Any) -> None:
     """Run the server (migrating the database first)."""
     from opengauge.cli.serve import run
 
-    settings = settings_from(**{k: v for k, v in options.items()})
-    run(settings, access_log=access_log)
+    run(settings_from(**options))
 
 
 @main.group()
@@ -246,13 +259,10 @@ def demo_seed_path() -> Path:
     return Path(str(resources.files("opengauge.server") / DEMO_SEED))
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic narrates every migration context; our own line says when we migrate.
-    if level.lower() != "debug":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+def configure_logging(level: str, log_format: str = "text") -> None:
+    from opengauge.server.logs import logging_config
+
+    logging.config.dictConfig(logging_config(level, log_format))
 
 
 from opengauge.cli.admin import apps, mappings  # noqa: E402

@@ -7,9 +7,11 @@ import dataclasses
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
+from types import FrameType
 
 import click
 import uvicorn
@@ -18,6 +20,7 @@ from opengauge.cli import preflight
 from opengauge.cli.main import configure_logging, demo_seed_path
 from opengauge.server.app import OpenGaugeApp
 from opengauge.server.bootstrap import prepare_database
+from opengauge.server.http.serving import uvicorn_options
 from opengauge.server.metrics import MULTIPROC_ENV
 from opengauge.server.seed.schemas import SeedError, load_seed
 from opengauge.server.seed.service import apply_seed
@@ -29,8 +32,8 @@ DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 - the demo tenant's published s
 DEMO_API_KEY = "demo-api-key"
 
 
-def run(settings: Settings, *, access_log: bool = True) -> None:
-    configure_logging(settings.log_level)
+def run(settings: Settings) -> None:
+    configure_logging(settings.log_level, settings.log_format)
     preflight.check_serve(settings)
     database = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     # Migrate and seed once, here, before any worker process starts.
@@ -53,30 +56,25 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
         f"OpenGauge listening on http://{settings.host}:{settings.port} "
         f"({database.dialect}, {settings.workers} worker(s))"
     )
-    common = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": settings.log_level,
-        "access_log": access_log,
-        "http": "httptools",
-        "loop": "uvloop" if sys.platform != "win32" else "asyncio",
-        "server_header": False,
-        # X-Forwarded-* rewriting costs time on every request and only changes log lines.
-        "proxy_headers": False,
-    }
-    if settings.workers == 1:
-        uvicorn.run(OpenGaugeApp(settings), **common)  # type: ignore[arg-type]
-        return
-    # Workers are separate processes: hand them every setting through the environment, and
-    # one admin token (a token generated in each worker would differ from worker to worker).
+    # One admin token, shown here once and never logged; workers are separate processes, and
+    # a token generated in each would differ from worker to worker.
     if not settings.admin_token:
         settings = settings.replace(admin_token=secrets.token_urlsafe(24))
         click.echo(f"control plane admin token: {settings.admin_token}")
+    options = uvicorn_options(settings)
+    # On SIGTERM uvicorn stops accepting, finishes what is in flight, runs the lifespan
+    # shutdown (the last group commits), then raises the signal again to die by it. It
+    # restores this handler first, so that becomes exit status 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    if settings.workers == 1:
+        uvicorn.run(OpenGaugeApp(settings), **options)
+        return
+    # Hand workers every setting through the environment.
     for name, value in worker_environment(settings).items():
         os.environ[name] = value
     with _metrics_folder():
         app = "opengauge.server.app:create_app"
-        uvicorn.run(app, factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
+        uvicorn.run(app, factory=True, workers=settings.workers, **options)
 
 
 @contextlib.contextmanager
@@ -90,6 +88,10 @@ def _metrics_folder() -> Iterator[None]:
     finally:
         del os.environ[MULTIPROC_ENV]
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exit_cleanly(signum: int, _: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def walkthrough(base: str) -> str:

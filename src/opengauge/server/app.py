@@ -37,6 +37,7 @@ from opengauge.server.http.asgi import (
 from opengauge.server.http.state import State
 from opengauge.server.imports import endpoints as import_endpoints
 from opengauge.server.journal import SCOPE_KEY, Journal, new_entry
+from opengauge.server.logs import AccessLog
 from opengauge.server.operations import endpoints as operations_endpoints
 from opengauge.server.outbox.sender import OutboxSender, SmtpTarget
 from opengauge.server.rest import endpoints as rest_endpoints
@@ -74,6 +75,7 @@ class OpenGaugeApp:
         #: Without the control plane its paths are unknown paths like any other (404).
         self._control = settings.control_plane
         self._operations = operations_endpoints.ROUTES
+        self.access_log = AccessLog(settings.log_format) if settings.access_log else None
         self._fast = {}
         for path, endpoint in import_endpoints.ROUTES.items():
             self._fast[path] = endpoint
@@ -133,9 +135,10 @@ class OpenGaugeApp:
     def start(self) -> None:
         """Connect, check the schema and load the signing keys (what lifespan start does)."""
         if not self.settings.admin_token:
+            # Never the token itself in a log line: `serve` shows it once on the terminal, an
+            # embedding program reads `admin_token`.
             log.warning(
-                "control plane admin token: %s (set OPENGAUGE_ADMIN_TOKEN to choose one)",
-                self.state.admin_token,
+                "control plane admin token generated; set OPENGAUGE_ADMIN_TOKEN to choose one"
             )
         db = self.state.db
         prepare_database(db, self.state.clock)
@@ -143,6 +146,8 @@ class OpenGaugeApp:
             db.run_sync(apps.signing_keys), reload=lambda: db.run_sync(apps.signing_keys)
         )
         db.start()
+        if self.access_log is not None:
+            self.access_log.start()
         if not self.tune_gc:
             return
         # Everything loaded so far lives as long as the process: keep the collector off it.
@@ -154,6 +159,8 @@ class OpenGaugeApp:
 
     def stop(self) -> None:
         self.state.db.stop()
+        if self.access_log is not None:
+            self.access_log.stop()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -197,6 +204,8 @@ class OpenGaugeApp:
             entry.duration_ms = elapsed * 1000
             state.journal.add(entry)
             metrics.observe_request(path, scope["method"], entry.status, elapsed)
+            if self.access_log is not None:
+                self.access_log.write(entry)
 
     async def _route(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = self._fast.get(path)

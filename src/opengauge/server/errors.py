@@ -96,6 +96,41 @@ class MultipartTooLarge(PayloadTooLarge):
     """
 
 
+class RequestTimeout(ApiError):
+    """The client did not send its request's head or body in time (``client_timeout``)."""
+
+    status = 408
+
+    def __init__(self) -> None:
+        super().__init__("Request timeout.")
+
+
+class UriTooLong(ApiError):
+    status = 414
+
+    def __init__(self) -> None:
+        super().__init__("URI too long.")
+
+
+class HeadersTooLarge(ApiError):
+    """A header line over 16 KiB, or a request head over 64 KiB in all."""
+
+    status = 431
+
+    def __init__(self) -> None:
+        super().__init__("Request header fields too large.")
+
+
+class ClientDisconnected(ApiError):
+    """The client closed the connection before its body was complete. Nobody reads the
+    answer; the status (nginx's 499) is for the journal and the access log."""
+
+    status = 499
+
+    def __init__(self) -> None:
+        super().__init__("Client closed the request.")
+
+
 class ValidationFailed(ApiError):
     """422 with Laravel's ``errors`` object.
 

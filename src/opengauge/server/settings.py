@@ -17,6 +17,7 @@ import limits
 
 REGIONS = ("eu", "us", "au")
 ENV_PREFIX = "OPENGAUGE_"
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -50,7 +51,7 @@ class Settings:
     #: How often each server process looks for invitations to send.
     outbox_poll_seconds: float = 5.0
     #: Bearer token of the control plane (``/_opengauge/``); empty: a random one is made at
-    #: start and logged once.
+    #: start (``serve`` prints it once; it is never logged).
     admin_token: str = ""
     #: How many requests the journal keeps per system (in memory, per server process).
     journal_size: int = 100
@@ -72,6 +73,14 @@ class Settings:
     #: Serve the sandbox's control plane under ``/_opengauge/``; off, its paths answer 404
     #: (recommended in production).
     control_plane: bool = True
+    # -- the HTTP layer and logs
+    #: Seconds a client has to send a whole request, head and body, from its first byte (the
+    #: first request: from the connection opening); then 408 and closed (slowloris, stalls).
+    client_timeout: float = 30.0
+    #: One line per request (method, route, status, duration, system, caller; never values).
+    access_log: bool = True
+    #: ``text``, or ``json`` (one object a line, for log pipelines); for every log line.
+    log_format: str = "text"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -97,6 +106,10 @@ class Settings:
             raise SettingsError("journal_size must be between 1 and 100000")
         if self.outbox_poll_seconds <= 0:
             raise SettingsError("outbox_poll_seconds must be positive")
+        if not 0 < self.client_timeout <= 3600:
+            raise SettingsError("client_timeout must be more than 0 and at most 3600 seconds")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(f"log_format must be text or json, not {self.log_format!r}")
         if not self.database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
             raise SettingsError(
                 "database_url must start with sqlite:// or postgresql://, "

@@ -203,8 +203,12 @@ class _Environment:
 
     def _settings(self, path: Path, region: str) -> Settings:
         # A test database need not survive a power cut.
+        # The embedding test run owns standard output: no access log.
         return Settings(
-            database_url=f"sqlite:///{path}", default_region=region, sqlite_synchronous="OFF"
+            database_url=f"sqlite:///{path}",
+            default_region=region,
+            sqlite_synchronous="OFF",
+            access_log=False,
         )
 
     def _start(self) -> None:

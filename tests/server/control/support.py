@@ -28,9 +28,9 @@ def database(backend: str, tmp_path: Path, postgres_url: str) -> Iterator[str]:
 def started(url: str, name: str = "inproc", **settings: Any) -> Iterator[OpenGaugeApp]:
     """A started app (call from inside a running event loop) with one tenant from
     ``tenant_seed(name)``."""
-    app = OpenGaugeApp(
-        Settings(database_url=url, sqlite_synchronous="NORMAL", **settings), tune_gc=False
-    )
+    # An app in the test process writes no access log: its queue would hold journal entries.
+    settings = {"sqlite_synchronous": "NORMAL", "access_log": False, **settings}
+    app = OpenGaugeApp(Settings(database_url=url, **settings), tune_gc=False)
     app.start()
     try:
         apply_seed(app.state.db, validate_seed(tenant_seed(name)))

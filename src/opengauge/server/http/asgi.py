@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from opengauge.server.errors import ApiError, PayloadTooLarge
+from opengauge.server.errors import ApiError, ClientDisconnected, PayloadTooLarge
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -52,8 +52,14 @@ def has_bearer(scope: Scope, token: bytes) -> bool:
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:
-    """The whole request body; :class:`PayloadTooLarge` past ``limit`` bytes."""
+    """The whole request body; :class:`PayloadTooLarge` past ``limit`` bytes.
+
+    A client that goes away mid-body (or is closed for being too slow) raises
+    :class:`ClientDisconnected`: what arrived may still parse, and must not be stored.
+    """
     message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientDisconnected()
     body = message.get("body", b"")
     if not message.get("more_body"):
         if len(body) > limit:
@@ -63,6 +69,8 @@ async def read_body(receive: Receive, limit: int) -> bytes:
     size = len(body)
     while message.get("more_body"):
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected()
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
