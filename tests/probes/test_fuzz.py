@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, given, reject, settings
+from hypothesis import HealthCheck, Phase, example, given, reject, settings
 from hypothesis import strategies as st
 
 from opengauge.server.seed.schemas import validate_seed
@@ -47,6 +47,7 @@ from tests.probes.wire import (
     probes,
     query,
     text,
+    uniform,
 )
 from tests.support import (
     ACCOUNT_MAPPING,
@@ -180,7 +181,7 @@ def _multipart_fields(**fields: st.SearchStrategy[str]) -> st.SearchStrategy[Bod
 _value = plausible(*VALUES)
 _record = json_object({h: _json(mostly(st.just(v), _value, 90)) for h, v in HEADINGS.items()})
 _record_form = {f"record[{h}]": mostly(st.just(v), _value) for h, v in list(HEADINGS.items())[:8]}
-_bearer = mostly(st.just(BEARER), st.sampled_from([API_KEY, ADMIN]))
+_bearer = mostly(st.just(BEARER), st.sampled_from([API_KEY, ADMIN]), 95)
 _strict = st.tuples(st.just("X-OpenGauge-Strict"), st.sampled_from([b"1", b"0", b"yes"]))
 
 
@@ -202,24 +203,26 @@ def _fixed_schema(path: str, valid: dict[str, str]) -> st.SearchStrategy[Probe]:
     )
 
 
-_imports = st.one_of(
-    probes(
-        routes=(("PUT", "/records/"), ("PUT", "/personal-link/")),
-        body=bodies(
-            json_body(
-                json_object(
-                    {
-                        "configuration": _json(plausible(*REFERENCES)),
-                        "record": mostly(_record, json_values, 90),
-                    }
-                )
-            ),
-            _form_fields(configuration=plausible(*REFERENCES), **_record_form),
-            _multipart_fields(configuration=plausible(*REFERENCES), **_record_form),
+_records = probes(
+    routes=(("PUT", "/records/"), ("PUT", "/personal-link/")),
+    body=bodies(
+        json_body(
+            json_object(
+                {
+                    "configuration": _json(plausible(*REFERENCES)),
+                    "record": mostly(_record, json_values, 90),
+                }
+            )
         ),
-        authorization=_bearer,
-        extra_header=_strict,
+        _form_fields(configuration=plausible(*REFERENCES), **_record_form),
+        _multipart_fields(configuration=plausible(*REFERENCES), **_record_form),
     ),
+    authorization=_bearer,
+    extra_header=_strict,
+)
+_imports = uniform(
+    _records,
+    _records,
     _fixed_schema(
         "/accounts",
         {"reference": "ACME", "number": "A-1", "manager": "Ann", "parent": "", "region": "EMEA"},
@@ -460,6 +463,71 @@ FAMILIES: dict[str, st.SearchStrategy[Probe]] = {
 }
 
 
+def _probe(method: str, path: str, body: bytes, *headers: tuple[str, bytes]) -> Probe:
+    return Probe(method, path, "", headers, body)
+
+
+_JSON = ("Content-Type", b"application/json")
+_MULTIPART = ("Content-Type", b"multipart/form-data; boundary=b")
+_REVENUE_CSV = b"Account Name,Amount,Start,End,Type\nACME,100,2024-01-01,2024-12-31,ARR\n"
+#: Requests that once broke the server, tried first on every run (Hypothesis' explicit
+#: phase) whatever the strategies generate: the known defects of KNOWN_DEFECTS_FILTERED.
+EXPLICIT: dict[str, list[Probe]] = {
+    "imports": [
+        _probe(
+            "PUT",
+            "/records/",
+            json.dumps(
+                {"configuration": ACCOUNT_MAPPING, "record": {"Account Name": "X", "a\x7fb": "1"}}
+            ).encode(),
+            ("Authorization", BEARER.encode()),
+            _JSON,
+        ),
+        _probe(
+            "PUT",
+            "/records/",
+            b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n' * 20_000 + b"--b--\r\n",
+            ("Authorization", BEARER.encode()),
+            _MULTIPART,
+        ),
+    ],
+    "v4.1": [
+        _probe(
+            "POST",
+            "/v4.1/company/revenue_file_automate.json",
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a\x00.csv"\r\n\r\n'
+            + _REVENUE_CSV
+            + b"\r\n--b--\r\n",
+            ("Authorization", API_KEY.encode()),
+            _MULTIPART,
+        ),
+    ],
+    "control": [
+        _probe(
+            "POST",
+            "/_opengauge/systems/__SYSTEM__/bounces",
+            json.dumps({"email": "x@example.com", "type": "h" * 100}).encode(),
+            ("Authorization", ADMIN.encode()),
+            _JSON,
+        ),
+        _probe(
+            "POST",
+            "/_opengauge/systems/__SYSTEM__/bounces",
+            json.dumps({"email": "y@example.com", "reason": "r" * 300}).encode(),
+            ("Authorization", ADMIN.encode()),
+            _JSON,
+        ),
+        _probe(
+            "POST",
+            "/_opengauge/seed",
+            b'{"systems": [{"name": "\\ud800"}]}',
+            ("Authorization", ADMIN.encode()),
+            _JSON,
+        ),
+    ],
+}
+
+
 # -- the server under fuzz ---------------------------------------------------------------
 
 
@@ -616,6 +684,8 @@ def test_fuzz_family(target: Target, family: str) -> None:
     def fuzz(probe: Probe) -> None:
         target.send(probe)
 
+    for probe in EXPLICIT.get(family, []):
+        fuzz = example(probe=probe)(fuzz)
     fuzz()
     target.assert_healthy()
     print(

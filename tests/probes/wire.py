@@ -90,9 +90,12 @@ NASTY = (
 )
 
 _chars = st.one_of(st.characters(exclude_categories=()), st.sampled_from(NASTY))
-#: Short text of any characters (surrogates included); sometimes very long.
+_words = st.lists(_chars, max_size=8).map("".join)
+#: Short text of any characters (surrogates included), often with a nasty one inside;
+#: sometimes very long.
 text = st.one_of(
-    st.lists(_chars, max_size=12).map("".join),
+    _words,
+    st.tuples(_words, st.sampled_from(NASTY), _words).map("".join),
     st.tuples(st.sampled_from(["a", "é", "\x00", " "]), st.sampled_from([129, 256, 5000])).map(
         lambda pair: pair[0] * pair[1]
     ),
@@ -108,6 +111,16 @@ def mostly(
     @st.composite
     def pick(draw: st.DrawFn) -> T:
         return draw(common if draw(st.integers(0, 99)) < percent else rare)
+
+    return pick()
+
+
+def uniform(*strategies: st.SearchStrategy[T]) -> st.SearchStrategy[T]:
+    """One of ``strategies``, each about as often (unlike ``one_of``, see :func:`mostly`)."""
+
+    @st.composite
+    def pick(draw: st.DrawFn) -> T:
+        return draw(strategies[draw(st.integers(0, len(strategies) - 1))])
 
     return pick()
 
@@ -343,7 +356,7 @@ raw_bodies = st.one_of(
 
 def bodies(*shaped: st.SearchStrategy[Body]) -> st.SearchStrategy[Body]:
     """The family's shaped bodies most of the time, else anything."""
-    return mostly(st.one_of(*shaped), json_body(json_values) | raw_bodies)
+    return mostly(uniform(*shaped), uniform(json_body(json_values), raw_bodies))
 
 
 # -- queries, paths, headers -------------------------------------------------------------
