@@ -336,7 +336,7 @@ def multipart_body(named: st.SearchStrategy[Part] = parts) -> st.SearchStrategy[
     boundary = st.sampled_from(BOUNDARIES)
     declared = mostly(st.just(""), boundary | st.just("-"), 80)
     count = mostly(st.just(1), st.sampled_from([2, 50, 20_000]))
-    items = st.lists(st.one_of(named, parts), min_size=1, max_size=4)
+    items = st.lists(mostly(named, parts, 75), min_size=1, max_size=4)
 
     def build(b: str, d: str, ps: list[Part], n: int) -> Body:
         return _multipart(b.strip('"'), d or b, ps, n)
