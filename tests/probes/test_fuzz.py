@@ -311,10 +311,11 @@ _contact_values = plausible("joe@example.com", "JOE@EXAMPLE.COM", "+31 6 1234 56
 _v6 = probes(
     routes=(("POST", "/v6/system-admin/data-admin/contacts/anonymize"),),
     body=bodies(
+        *(json_body(json_object({k: _json(_contact_values)})) for k in ("email", "phone")),
         json_body(
             json_object({k: _json(_contact_values) for k in ("email", "phone", "telephone")})
         ),
-        _form_fields(email=_contact_values, phone=_contact_values),
+        _form_fields(email=_contact_values),
     ),
     authorization=mostly(st.just(BEARER), st.just(API_KEY)),
 )
