@@ -681,6 +681,9 @@ def target(
         yield running
 
 
+# A passing family takes seconds; the generous timeout lets Hypothesis finish shrinking a
+# failure (each shrink step is a request) instead of the run stopping at pytest's 120 s.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("family", list(FAMILIES))
 def test_fuzz_family(target: Target, family: str) -> None:
     started = time.perf_counter()
