@@ -89,17 +89,12 @@ NASTY = (
     "&amp;",
 )
 
+#: The characters behind most defects found so far: header values, PostgreSQL text, JSON
+#: escapes. Half of the nasty characters put into text are one of these.
+DANGEROUS = ("\x00", "\x7f", "\ud800", "\udfff", "\r\n")
+
 _chars = st.one_of(st.characters(exclude_categories=()), st.sampled_from(NASTY))
 _words = st.lists(_chars, max_size=8).map("".join)
-#: Short text of any characters (surrogates included), often with a nasty one inside;
-#: sometimes very long.
-text = st.one_of(
-    _words,
-    st.tuples(_words, st.sampled_from(NASTY), _words).map("".join),
-    st.tuples(st.sampled_from(["a", "é", "\x00", " "]), st.sampled_from([129, 256, 5000])).map(
-        lambda pair: pair[0] * pair[1]
-    ),
-)
 
 
 def mostly(
@@ -123,6 +118,19 @@ def uniform(*strategies: st.SearchStrategy[T]) -> st.SearchStrategy[T]:
         return draw(strategies[draw(st.integers(0, len(strategies) - 1))])
 
     return pick()
+
+
+#: Short text of any characters (surrogates included), often with a nasty one inside;
+#: sometimes very long.
+text = st.one_of(
+    _words,
+    st.tuples(_words, mostly(st.sampled_from(DANGEROUS), st.sampled_from(NASTY), 50), _words).map(
+        "".join
+    ),
+    st.tuples(st.sampled_from(["a", "é", "\x00", " "]), st.sampled_from([129, 256, 5000])).map(
+        lambda pair: pair[0] * pair[1]
+    ),
+)
 
 
 def plausible(*values: str) -> st.SearchStrategy[str]:
