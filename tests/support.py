@@ -394,6 +394,14 @@ class ServerProcesses:
         wait_until_up(port)
         return served
 
+    def kill(self, served: Served) -> None:
+        """SIGKILL the process and its workers, as a crash would, and wait for them."""
+        os.killpg(served.process.pid, signal.SIGKILL)
+        served.process.wait(timeout=30)
+        self.started.remove(served.process)
+        if served.process.stdout is not None:
+            served.process.stdout.close()
+
     def stop_all(self) -> None:
         for process in self.started:
             if process.poll() is None:
