@@ -17,7 +17,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -48,80 +48,6 @@ EXAMPLES = int(os.environ.get("OPENGAUGE_TEST_FUZZ_EXAMPLES", "75"))
 TIMEOUT = 15.0
 
 
-# -- known defects: temporary, delete this section and its one use in Target.send at merge --
-
-
-def _mentions(body: bytes, char: str) -> bool:
-    """Whether ``body`` carries ``char`` raw, percent-encoded or as a JSON escape."""
-    code = ord(char)
-    forms = [
-        char.encode("utf-8", "surrogatepass"),
-        f"%{code:02x}".encode(),
-        f"\\u{code:04x}".encode(),
-    ]
-    lowered = body.lower()
-    return any(form.lower() in lowered for form in forms)
-
-
-def _long_bounce_fields(probe: Probe) -> bool:
-    try:
-        document = json.loads(probe.body)
-    except (ValueError, RecursionError):
-        return False
-    found = False
-
-    def walk(value: object) -> None:
-        nonlocal found
-        if isinstance(value, dict):
-            kind, reason = value.get("type"), value.get("reason")
-            found |= isinstance(kind, str) and len(kind) > 32
-            found |= isinstance(reason, str) and len(reason) > 255
-            for child in value.values():
-                walk(child)
-        elif isinstance(value, list):
-            for child in value:
-                walk(child)
-
-    walk(document)
-    return found
-
-
-_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\xed[\xa0-\xbf]")
-
-#: Known defects being fixed on other branches, filtered out here until they are merged: a
-#: description and which generated requests it covers. EXPLICIT below holds one request for
-#: each, which runs (and must pass) once this list is gone.
-KNOWN_DEFECTS_FILTERED: list[tuple[str, Callable[[Probe], bool]]] = [
-    (
-        "a record key with DEL (0x7f) breaks the X-OpenGauge-Ignored-Fields header",
-        lambda p: p.path.startswith(("/records", "/personal-link")) and _mentions(p.body, "\x7f"),
-    ),
-    (
-        "multipart with ~20,000 parts stalls",
-        lambda p: p.body.count(b"Content-Disposition") > 1000,
-    ),
-    (
-        "over-long control-plane bounce type/reason: 500 on PostgreSQL",
-        lambda p: p.path.startswith("/_opengauge") and _long_bounce_fields(p),
-    ),
-    (
-        "NUL in revenue file names: 500 on PostgreSQL",
-        lambda p: (
-            p.path.startswith("/v4.1") and b"filename" in p.body and _mentions(p.body, "\x00")
-        ),
-    ),
-    (
-        "found by this fuzz, test_regressions.py: a NUL in a control-plane path parameter,"
-        " 500 on PostgreSQL (the fix belongs in control/)",
-        lambda p: p.path.startswith("/_opengauge") and "%00" in p.path,
-    ),
-    (
-        "surrogate escapes in seeds",
-        lambda p: p.path.startswith("/_opengauge") and _SURROGATE.search(p.body) is not None,
-    ),
-]
-
-
 def _probe(method: str, path: str, body: bytes, *headers: tuple[str, bytes]) -> Probe:
     return Probe(method, path, "", headers, body)
 
@@ -130,7 +56,7 @@ _JSON = ("Content-Type", b"application/json")
 _MULTIPART = ("Content-Type", b"multipart/form-data; boundary=b")
 _REVENUE_CSV = b"Account Name,Amount,Start,End,Type\nACME,100,2024-01-01,2024-12-31,ARR\n"
 #: Requests that once broke the server, tried first on every run (Hypothesis' explicit
-#: phase) whatever the strategies generate: the known defects of KNOWN_DEFECTS_FILTERED.
+#: phase) whatever the strategies generate: one for each defect the probe of issue 10 found.
 EXPLICIT: dict[str, list[Probe]] = {
     "imports": [
         _probe(
@@ -250,8 +176,6 @@ class Target:
 
     def send(self, probe: Probe) -> httpx.Response:
         """Send the probe; a 5xx or a broken connection fails the test."""
-        if any(matches(probe) for _, matches in KNOWN_DEFECTS_FILTERED):
-            reject()
         url = self.fill(probe.path) + ("?" + self.fill(probe.query) if probe.query else "")
         headers = [(k, self.fill(v.decode("latin-1")).encode("latin-1")) for k, v in probe.headers]
         body = self.fill(probe.body.decode("utf-8", "surrogateescape")).encode(
