@@ -309,6 +309,18 @@ def create_tenant(server: RunningServer, name: str, region: str = "eu", **extra:
     return Tenant(server, name, applied.id, f"{name}-client", f"{name}-secret", region)
 
 
+def access_token(base_url: str, client_id: str, client_secret: str) -> str:
+    """A bearer token from the token endpoint at ``base_url`` (the request must succeed)."""
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": client_secret,
+    }
+    response = httpx.post(f"{base_url}/oauth2/token", data=form, timeout=30)
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
 def put_record(http: httpx.Client, configuration: Any, record: Any) -> httpx.Response:
     """``PUT /records/`` with a JSON body."""
     return http.put("/records/", json={"configuration": configuration, "record": record})

@@ -12,7 +12,13 @@ import pytest
 
 from opengauge.server.storage import Database
 from tests.conftest import BACKENDS
-from tests.support import ACCOUNT_MAPPING, ServerProcesses, database_url, tenant_seed
+from tests.support import (
+    ACCOUNT_MAPPING,
+    ServerProcesses,
+    access_token,
+    database_url,
+    tenant_seed,
+)
 
 WRITERS = 4
 #: Acknowledged writes before the signal, so it lands in the middle of the traffic.
@@ -27,16 +33,8 @@ def test_sigterm_finishes_in_flight_writes_and_exits_0(
     seed.write_text(json.dumps(tenant_seed("term")), encoding="utf-8")
     with database_url(backend, tmp_path) as url:
         served = serve("--seed", str(seed), "--database", url)
-        with httpx.Client(base_url=served.base_url, timeout=30) as http:
-            answer = http.post(
-                "/oauth2/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": "term-client",
-                    "client_secret": "term-secret",
-                },
-            )
-        bearer = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        token = access_token(served.base_url, "term-client", "term-secret")
+        bearer = {"Authorization": f"Bearer {token}"}
         acknowledged: list[str] = []
         enough = threading.Event()
         lock = threading.Lock()

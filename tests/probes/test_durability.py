@@ -28,6 +28,7 @@ from tests.support import (
     MULTI_MAPPING,
     Served,
     ServerProcesses,
+    access_token,
     database_url,
     tenant_seed,
 )
@@ -98,14 +99,7 @@ class Writer:
 
 
 def _token(base_url: str) -> str:
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": f"{NAME}-client",
-        "client_secret": f"{NAME}-secret",
-    }
-    response = httpx.post(f"{base_url}/oauth2/token", data=form, timeout=30)
-    response.raise_for_status()
-    return str(response.json()["access_token"])
+    return access_token(base_url, f"{NAME}-client", f"{NAME}-secret")
 
 
 def _write_until_killed(serve: ServerProcesses, served: Served) -> list[Writer]:

@@ -17,6 +17,7 @@ from tests.support import (
     OPENGAUGE,
     ServerProcesses,
     Tenant,
+    access_token,
     clean_env,
     database_url,
     tenant_seed,
@@ -86,19 +87,6 @@ def test_concurrent_valid_and_invalid_requests_are_isolated(tenant: Tenant) -> N
     assert tenant.count("accounts") == 40
 
 
-def _token(base_url: str) -> str:
-    with httpx.Client(base_url=base_url) as http:
-        response = http.post(
-            "/oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": "race-client",
-                "client_secret": "race-secret",
-            },
-        )
-    return str(response.json()["access_token"])
-
-
 async def _both_at_once(
     bases: list[str], token: str, path: str, bodies: list[dict[str, object]]
 ) -> list[httpx.Response]:
@@ -137,7 +125,7 @@ def test_two_server_processes_create_one_new_reference_once(
     with database_url(backend, tmp_path) as url:
         bases = [serve("--seed", str(seed), "--database", url).base_url]
         bases.append(serve("--database", url).base_url)
-        token = _token(bases[0])
+        token = access_token(bases[0], "race-client", "race-secret")
         with httpx.Client(base_url=bases[0], headers={"Authorization": f"Bearer {token}"}) as http:
             assert http.put("/accounts", json={"reference": "ACME"}).status_code == 201
         for path, table, extra in BY_REFERENCE:

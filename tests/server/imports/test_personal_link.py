@@ -23,6 +23,7 @@ from tests.support import (
     RunningServer,
     ServerProcesses,
     Tenant,
+    access_token,
     clean_env,
     create_tenant,
     database_url,
@@ -384,15 +385,7 @@ def test_two_server_processes_still_create_one_record(
             "configuration": MULTI_MAPPING,
             "record": {"Email": "two@example.com", "Touchpoint": "Support"},
         }
-        with httpx.Client(base_url=first.base_url) as http:
-            token = http.post(
-                "/oauth2/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": "procs-client",
-                    "client_secret": "procs-secret",
-                },
-            ).json()["access_token"]
+        token = access_token(first.base_url, "procs-client", "procs-secret")
 
         async def both() -> list[httpx.Response]:
             halves = await asyncio.gather(
