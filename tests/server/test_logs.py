@@ -115,6 +115,24 @@ def test_json_lines_for_log_pipelines(serve: ServerProcesses, tmp_path: Path) ->
     ]
 
 
+def test_a_malformed_multipart_body_writes_no_log_line_of_its_own(
+    serve: ServerProcesses, tmp_path: Path
+) -> None:
+    """Anyone can send a broken body: its answer is the family's error, and a log line per
+    request would let a client fill the operator's log."""
+    served = seeded(serve, tmp_path)
+    broken = b"--BBX\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--BB--\r\n"
+    with httpx.Client(base_url=served.base_url, timeout=30) as http:
+        for _ in range(3):
+            http.post(
+                "/oauth2/token",
+                content=broken,
+                headers={"content-type": "multipart/form-data; boundary=BB"},
+            )
+    printed = served.wait_for("POST /oauth2/token 400")
+    assert [line for line in printed.splitlines() if "python_multipart" in line] == []
+
+
 def test_a_generated_admin_token_is_shown_once_and_never_logged(
     serve: ServerProcesses, tmp_path: Path
 ) -> None:

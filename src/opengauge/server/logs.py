@@ -94,6 +94,9 @@ def logging_config(level: str, log_format: str) -> dict[str, Any]:
             "uvicorn.error": {"level": level.upper()},
             # Alembic narrates every migration context; our own line says when we migrate.
             "alembic": {"level": "DEBUG" if level.lower() == "debug" else "WARNING"},
+            # It warns about every malformed body, which any client can send (the client gets
+            # its error): at WARNING a client could fill the operator's log.
+            "python_multipart": {"level": "DEBUG" if level.lower() == "debug" else "ERROR"},
         },
     }
 
