@@ -31,6 +31,20 @@ REDIS_URL = os.environ.get("OPENGAUGE_TEST_REDIS_URL", "")
 LIMIT_STORAGES = ["memory", *(["redis"] if REDIS_URL else [])]
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which databases and rate-limit storages the run covered, and which it did not."""
+    missing = [
+        f"{name} NOT tested: set {variable}"
+        for name, variable, url in (
+            ("PostgreSQL", "OPENGAUGE_TEST_POSTGRES_URL", POSTGRES_URL),
+            ("Redis", "OPENGAUGE_TEST_REDIS_URL", REDIS_URL),
+        )
+        if not url
+    ]
+    covered = f"storage: {', '.join(BACKENDS)}; rate-limit counts: {', '.join(LIMIT_STORAGES)}"
+    terminalreporter.write_sep("-", "; ".join([covered, *missing]), yellow=bool(missing))
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
