@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 
 from tests.server.v4_1.support import api_key_headers
@@ -58,3 +61,22 @@ def test_good_keys_and_other_refusals_are_not_counted(
         ]
         assert [a.status_code for a in answers] == [200, 404, 405, 400]
         assert http.get("/v4.1/lists/bounce.json").status_code == 200
+
+
+def test_simultaneous_bad_keys_are_refused_like_a_sequence_of_them(
+    server: RunningServer, rate_limits: RateLimits
+) -> None:
+    rate_limits(auth_failure_limit="5/minute")
+    start = threading.Barrier(30)
+
+    def guess(n: int) -> int:
+        with _client(server, "127.6.9.1", {"Authorization": f"api_key guess-{n}"}) as http:
+            start.wait(timeout=30)
+            return http.get("/v4.1/lists/bounce.json").status_code
+
+    with ThreadPoolExecutor(30) as pool:
+        answers = sorted(pool.map(guess, range(30)))
+    print(f"answers to 30 simultaneous bad keys: {answers}")
+    # Keys being checked count as failures until they are done: never more than 5 checks.
+    assert 1 <= answers.count(401) <= 5
+    assert answers.count(429) == 30 - answers.count(401)

@@ -8,6 +8,7 @@ Parameters come from the query string and the body on every method, GET and DELE
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from opengauge.server.v4_1.rendering import render
 from opengauge.server.v4_1.revenue.endpoints import MODULES as REVENUE
 
 MODULES: dict[str, Module] = {**LISTS, **ANONYMIZE, **HIERARCHY, **REVENUE}
+#: The one thread that reads uploaded files (``Module.prepare``), for every app in the process.
+_FILE_READER = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="opengauge-files")
 API_USER = "api_key"
 
 
@@ -117,14 +120,31 @@ async def dispatch(request: Request) -> Response:
     module = MODULES.get(name)
     if module is None:
         return _reply(V41Error(ErrorCode.MODULE_DOES_NOT_EXIST).body(), 404, xml)
-    handler = module.handlers.get(request.method)
-    if handler is None:
+    if request.method not in module.handlers:
         return _reply(V41Error(ErrorCode.METHOD_DOES_NOT_EXIST).body(), 405, xml)
-    # Failed authentications count per address; a refusal reads no body and no database.
+    # Failed authentications count per address; a refusal reads no body and no database, and
+    # keys being checked count as failures to come (simultaneous guesses are a sequence).
     limit_key = f"address:{client_address(request.scope)}"
-    if wait := await state.limiter.v4_1.refused(limit_key):
-        refusal = V41TooManyRequests(wait)
+    try:
+        async with state.limiter.v4_1.guard(
+            limit_key, refusal=V41TooManyRequests, failed=_wrong_credentials
+        ):
+            return await _answer(request, state, module, tail, xml)
+    except V41TooManyRequests as refusal:
         return _reply(refusal.body(), refusal.status, xml, refusal.headers)
+    except V41Error as error:
+        return _reply(error.body(), error.status, xml)
+    except ApiError as error:
+        return error_response(error)
+
+
+def _wrong_credentials(error: Exception) -> bool:
+    return isinstance(error, V41Error) and error.code is ErrorCode.INVALID_API_KEY
+
+
+async def _answer(request: Request, state: State, module: Module, tail: str, xml: bool) -> Response:
+    """The module's answer; a refusal is raised (a wrong key as 200000, for the limit)."""
+    handler = module.handlers[request.method]
     try:
         body = await limited_body(request, module.max_body_bytes or state.settings.max_body_bytes)
         params, files = await _parameters(request, tail, body)
@@ -133,22 +153,19 @@ async def dispatch(request: Request) -> Response:
         envelope = {"Error": {"Message": error.message, "Code": int(ErrorCode.INVALID_ARGUMENTS)}}
         return _reply(envelope, error.status, xml)
     call = Call(request.method, params, state.clock, state.settings.base_url, files)
-    if module.prepare is not None:
-        call = await asyncio.to_thread(module.prepare, call)
     credentials = _credentials(request, params, state)
     region = region_of_host(request.headers.get("host"), state.settings.default_region)
+    if module.prepare is not None:
+        # Reading a file costs seconds of CPU: only for a caller who is who they say, and one
+        # file at a time, so uploads never take the threads logins and commits use.
+        await state.db.run(lambda tx: _authenticate(tx, credentials, region, request.scope))
+        loop = asyncio.get_running_loop()
+        call = await loop.run_in_executor(_FILE_READER, module.prepare, call)
 
     def operation(tx: Tx) -> Any:
         return handler(tx, _authenticate(tx, credentials, region, request.scope), call)
 
-    try:
-        result = await state.db.run(operation)
-    except V41Error as error:
-        if error.code is ErrorCode.INVALID_API_KEY:
-            await state.limiter.v4_1.count(limit_key)
-        return _reply(error.body(), error.status, xml)
-    except ApiError as error:
-        return error_response(error)
+    result = await state.db.run(operation)
     if isinstance(result, Reply):
         return _reply({"Data": result.data}, result.status, xml)
     return _reply({"Data": result}, 200, xml)
