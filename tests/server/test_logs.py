@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -12,7 +13,9 @@ import httpx
 import pytest
 
 from opengauge.server import logs
+from opengauge.server.app import OpenGaugeApp
 from opengauge.server.journal import Entry
+from opengauge.server.settings import Settings
 from tests.support import ACCOUNT_MAPPING, Served, ServerProcesses, tenant_seed
 
 SURVEY_CODE = "SurveyCode123456"
@@ -131,6 +134,30 @@ def test_a_malformed_multipart_body_writes_no_log_line_of_its_own(
             )
     printed = served.wait_for("POST /oauth2/token 400")
     assert [line for line in printed.splitlines() if "python_multipart" in line] == []
+
+
+def test_survey_codes_stay_out_of_the_log_under_a_root_path_too(tmp_path: Path) -> None:
+    """Served under a root path (``--root-path`` or a mount), a survey page's path starts with
+    the prefix; its code is still the respondent's secret."""
+    app = OpenGaugeApp(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}"), tune_gc=False)
+    stream = io.StringIO()
+    app.access_log = logs.AccessLog("text", stream)
+
+    async def scenario() -> None:
+        app.start()
+        try:
+            transport = httpx.ASGITransport(app=app, root_path="/og")
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                for path in ("/r/SurveyCode123456", "/r/SurveyCode123456/unsubscribe"):
+                    assert (await http.get("/og" + path)).status_code == 404
+        finally:
+            app.stop()
+
+    asyncio.run(scenario())
+    printed = stream.getvalue()
+    assert SURVEY_CODE not in printed
+    assert "GET /r/{code} 404" in printed
+    assert "GET /r/{code}/unsubscribe 404" in printed
 
 
 def test_a_generated_admin_token_is_shown_once_and_never_logged(

@@ -183,7 +183,7 @@ class OpenGaugeApp:
             await self.router(scope, receive, send)
             return
         state = self.state
-        entry = scope[SCOPE_KEY] = new_entry(scope, state.clock.time())
+        entry = scope[SCOPE_KEY] = new_entry(scope, path, state.clock.time())
         started = time.perf_counter()
 
         async def send_noting_status(message: Message) -> None:

@@ -89,13 +89,14 @@ def _names(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def new_entry(scope: MutableMapping[str, Any], now: float) -> Entry:
+def new_entry(scope: MutableMapping[str, Any], route_path: str, now: float) -> Entry:
     """The entry for a request: its method, path and parameter names (never their values).
 
-    A 4.1 path may carry parameters after ``&`` (a documentation typo the server
+    ``route_path`` is the path without the root path the app is served under (what routes
+    match). A 4.1 path may carry parameters after ``&`` (a documentation typo the server
     understands); they are cut off the path like a query string.
     """
-    path, _, tail = scope["path"].partition("&")
+    path, _, tail = route_path.partition("&")
     # A survey page's code opens and answers that survey: like a token, never kept.
     if path.startswith(("/r/", "/s/")):
         path = _SURVEY_CODE.sub(r"/\1/{code}", path)
