@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from opengauge.server import metrics
 from opengauge.server.http.serving import HEAD_LIMIT, LINE_LIMIT
 from tests.support import ACCOUNT_MAPPING, RunningServer, Tenant, create_tenant, start_server
 
@@ -158,6 +160,35 @@ def test_a_body_that_stalls_half_way_is_closed(impatient: RunningServer) -> None
     print(f"stalled body closed after {elapsed:.2f} s")
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert elapsed < 8
+
+
+def _answered(status: str) -> float:
+    labels = {"family": "v4_1", "method": "POST", "status": status}
+    return metrics.REGISTRY.get_sample_value("opengauge_requests_total", labels) or 0.0
+
+
+def test_a_stalled_body_is_no_error_in_the_log(
+    impatient: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Any client can stall: a traceback for each would let it fill the operator's log."""
+    before = _answered("499")
+    with connect(impatient.base_url) as sock:
+        sock.sendall(
+            b"POST /v4.1/lists/unsubscribe.json HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 100\r\n\r\ngrant_type=client_cre"
+        )
+        assert read_until_closed(sock).startswith(b"HTTP/1.1 408 ")
+    deadline = time.monotonic() + 10
+    # The endpoint ends after the refusal: its request is counted once it has.
+    while _answered("499") == before and not _errors(caplog) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _errors(caplog) == []
+    assert _answered("499") == before + 1
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_an_import_whose_body_stalls_stores_nothing(impatient: RunningServer) -> None:

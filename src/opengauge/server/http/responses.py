@@ -8,11 +8,12 @@ from typing import Any
 
 import msgspec
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from opengauge.server.errors import (
     ApiError,
+    ClientDisconnected,
     InternalError,
     MethodNotAllowed,
     NotFound,
@@ -35,14 +36,21 @@ def error_response(error: ApiError) -> Response:
 
 
 async def limited_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing more than ``limit`` bytes."""
+    """The request body, refusing more than ``limit`` bytes.
+
+    A client that goes away mid-body (or is closed for being too slow) raises
+    :class:`ClientDisconnected`, answered to nobody and logged as nothing worse than that.
+    """
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge()
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientDisconnected() from None
     return b"".join(chunks)
 
 
