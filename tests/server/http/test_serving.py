@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import time
@@ -97,6 +98,29 @@ def test_a_pipelined_head_after_a_big_body_is_not_counted_with_it(server: Runnin
         assert read_until_closed(sock).startswith(b"HTTP/1.1 200 ")
 
 
+def test_a_refused_pipelined_head_waits_for_the_answer_before_it(tenant: Tenant) -> None:
+    """The first request's write commits: its answer must reach the client before the next
+    request's refusal closes the connection."""
+    body = json.dumps(
+        {
+            "configuration": ACCOUNT_MAPPING,
+            "record": {"Account Name": "Piped", "Account Number": "P"},
+        }
+    ).encode()
+    first = (
+        b"PUT /records/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        % (tenant.token().encode(), len(body))
+    ) + body
+    second = b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000
+    with connect(tenant.server.base_url) as sock:
+        sock.sendall(first + second + b"\r\n\r\n")
+        answers = read_until_closed(sock)
+    assert answers.startswith(b"HTTP/1.1 200 "), answers[:200]
+    assert b"HTTP/1.1 431 " in answers
+    assert tenant.count("accounts") == 1
+
+
 def test_a_request_line_over_16_kib_is_414(server: RunningServer) -> None:
     path = b"/v7/rest/sync/responses?x=" + b"d" * LINE_LIMIT
     answer = exchange(
@@ -145,6 +169,24 @@ def test_a_connection_that_sends_nothing_is_closed(impatient: RunningServer) -> 
         elapsed = time.perf_counter() - started
     print(f"silent connection closed after {elapsed:.2f} s")
     assert elapsed < 8
+
+
+def test_a_slow_pipelined_head_waits_for_the_answer_before_it(impatient: RunningServer) -> None:
+    """The answer to the first request is still being made when the second, pipelined one
+    runs out of time: the first is answered, then the second is refused."""
+    admin = {"Authorization": f"Bearer {impatient.app.admin_token}"}
+    with impatient.client(headers=admin) as http:
+        rule = {"path": "/.well-known/jwks.json", "methods": ["GET"], "latency_ms": 2500}
+        assert http.post("/_opengauge/faults", json=rule).status_code == 201
+    try:
+        with connect(impatient.base_url) as sock:
+            sock.sendall(HEADS_UP + b"\r\n" + b"GET /.well-known/jwks.json HTTP/1.1\r\n")
+            answers = read_until_closed(sock)
+    finally:
+        with impatient.client(headers=admin) as http:
+            http.delete("/_opengauge/faults")
+    assert answers.startswith(b"HTTP/1.1 200 "), answers[:200]
+    assert b"HTTP/1.1 408 " in answers
 
 
 def test_a_body_that_stalls_half_way_is_closed(impatient: RunningServer) -> None:

@@ -79,6 +79,8 @@ class Protocol(HttpToolsProtocol):
         self._deadline: float | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._refused = False
+        #: A refusal waiting for the answers to the requests before it (pipelining).
+        self._pending: ApiError | None = None
 
     # -- connection events
 
@@ -174,8 +176,8 @@ class Protocol(HttpToolsProtocol):
 
     def _too_slow(self) -> None:
         cycle = self.cycle
-        if self._in_head and (not self._began or (cycle and not cycle.response_complete)):
-            # Opened and left idle, or the previous answer is still being written: no answer.
+        if self._in_head and not self._began:
+            # Opened and left idle: nothing to answer.
             self.transport.close()
             return
         if not self._in_head and cycle is not None and cycle.response_started:
@@ -185,10 +187,24 @@ class Protocol(HttpToolsProtocol):
         log.info("closed a connection from %s: request not received in time", self._peer())
         self._refuse(RequestTimeout())
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        pending, cycle = self._pending, self.cycle
+        if pending is not None and (cycle is None or cycle.response_complete):
+            self._pending = None
+            self._refuse(pending)
+
     def _refuse(self, error: ApiError) -> None:
-        """Answer ``error`` with ``Connection: close``, drain the input for a moment, close."""
+        """Answer ``error`` with ``Connection: close``, drain the input for a moment, close.
+
+        A refused head behind requests still being answered (pipelining) waits for their
+        answers: one of them may follow a commit, and it must not be lost.
+        """
         self._refused = True
         self._stop_timer()
+        if self._in_head and self.cycle is not None and not self.cycle.response_complete:
+            self._pending = error
+            return
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True
             self.cycle.message_event.set()
