@@ -181,6 +181,17 @@ def test_db_backup_of_postgres_prints_the_pg_dump_line_without_the_password(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_pg_dump_line_keeps_the_url_parameters(tmp_path: Path) -> None:
+    url = "postgresql://og:s3cret@db.internal/prod?sslmode=require&options=-csearch_path%3Dog"
+    result = _run("db", "backup", "b.dump", "--database", url)
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        "pg_dump --format=custom --file=b.dump --host=db.internal --username=og"
+        " '--dbname=postgresql:///prod?options=-csearch_path%3Dog&sslmode=require'"
+    )
+    assert "s3cret" not in result.stdout + result.stderr
+
+
 def test_no_control_plane_turns_the_sandbox_off(serve: ServerProcesses, tmp_path: Path) -> None:
     served = serve("--no-control-plane", "--database", f"sqlite:///{tmp_path / 'p.db'}")
     answer = httpx.get(f"{served.base_url}/_opengauge/systems", headers={"Authorization": "x"})

@@ -202,6 +202,21 @@ class _Relay:
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs OPENGAUGE_TEST_POSTGRES_URL")
+def test_readyz_keeps_the_options_of_the_database_url() -> None:
+    """A schema chosen with ``?options=-csearch_path=...`` is where readyz must look too."""
+    with postgres_database(POSTGRES_URL) as url:
+        plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA og")
+        in_schema = make_url(url).update_query_dict({"options": "-csearch_path=og"})
+        with start_server(in_schema.render_as_string(hide_password=False)) as server:
+            with server.client() as http:
+                response = http.get("/readyz")
+            assert (response.status_code, response.json()) == (200, {"status": "ready"})
+            assert _scrape(server)  # the outbox gauge reads the same schema
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs OPENGAUGE_TEST_POSTGRES_URL")
 def test_readyz_gives_up_quickly_when_postgres_stops_answering() -> None:
     with postgres_database(POSTGRES_URL) as url:
         parsed = make_url(url)

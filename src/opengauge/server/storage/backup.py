@@ -12,6 +12,8 @@ import sqlite3
 import urllib.parse
 from pathlib import Path
 
+from sqlalchemy.engine import URL
+
 from opengauge.server.storage.probe import ProbeError, parse_url
 
 
@@ -48,7 +50,12 @@ def pg_dump_command(url_text: str, target: Path) -> str:
         parts.append(f"--port={url.port}")
     if url.username:
         parts.append(f"--username={url.username}")
-    parts.append(f"--dbname={url.database or ''}")
+    if url.query:
+        # sslmode, options, a socket folder...: a connection URL keeps them (its password out).
+        keep = URL.create("postgresql", database=url.database, query=url.query)
+        parts.append(f"--dbname={keep.render_as_string(hide_password=False)}")
+    else:
+        parts.append(f"--dbname={url.database or ''}")
     return shlex.join(parts)
 
 

@@ -113,18 +113,22 @@ def _sqlite(url: URL, timeout: float) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def _probe_options(timeout: float) -> tuple[str, ...]:
+    """A probe's reads are bounded and read-only."""
+    return (f"-c statement_timeout={int(timeout * 1000)}", "-c default_transaction_read_only=on")
+
+
 @contextlib.contextmanager
 def _postgres(url: URL, timeout: float) -> Iterator[Any]:
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    # The URL's own options (a search_path, say) stay: the probe must see what the server sees.
+    own = url.query.get("options", "")
+    options = " ".join([*((own,) if isinstance(own, str) else own), *_probe_options(timeout)])
+    plain = url.set(drivername="postgresql").difference_update_query(["options"])
+    conninfo = plain.render_as_string(hide_password=False)
     # libpq counts whole seconds and treats anything under 2 as 2.
     limit = max(2, round(timeout))
     try:
-        conn = psycopg.connect(
-            conninfo,
-            connect_timeout=limit,
-            options=f"-c statement_timeout={int(timeout * 1000)}"
-            " -c default_transaction_read_only=on",
-        )
+        conn = psycopg.connect(conninfo, connect_timeout=limit, options=options.strip())
     except psycopg.Error as exc:
         raise ProbeError(_postgres_problem(url, exc)) from None
     try:
