@@ -47,6 +47,16 @@ def test_a_port_in_use_stops_serve_before_the_database_is_touched(tmp_path: Path
     assert list(tmp_path.iterdir()) == []  # not migrated, not seeded, not even created
 
 
+def test_a_bad_seed_stops_serve_before_the_database_is_touched(tmp_path: Path) -> None:
+    seed = tmp_path / "bad.yaml"
+    seed.write_text('systems: [{name: x, touchpoints: ["a\\u0000b"]}]\n', encoding="utf-8")
+    result = _run("serve", "--database", f"sqlite:///{tmp_path / 'x.db'}", "--seed", str(seed))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "systems[0].touchpoints[0]" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]  # no database made
+
+
 def _postgres(user: str = "", database: str = "") -> str:
     from sqlalchemy.engine import make_url
 

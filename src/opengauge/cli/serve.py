@@ -37,13 +37,19 @@ def run(settings: Settings) -> None:
     preflight.check_serve(settings)
     database = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     # Migrate and seed once, here, before any worker process starts.
-    prepare_database(database)
-    seeds = ([str(demo_seed_path())] if settings.demo else []) + (
+    paths = ([str(demo_seed_path())] if settings.demo else []) + (
         [settings.seed] if settings.seed else []
     )
-    for path in seeds:
+    # Every seed is read and checked before the database is created or migrated.
+    try:
+        seeds = [(path, load_seed(path)) for path in paths]
+    except SeedError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    prepare_database(database)
+    for path, seed in seeds:
         try:
-            for system in apply_seed(database, load_seed(path)):
+            for system in apply_seed(database, seed):
                 click.echo(f"seed {path}: system {system.name!r} ready")
                 if system.generated_api_key:
                     click.echo(f"  generated API key: {system.generated_api_key}")
