@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import sqlite3
@@ -11,12 +12,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from opengauge.server import metrics
+from opengauge.server.app import OpenGaugeApp
 from opengauge.server.settings import Settings
 from opengauge.server.storage import migrate
 from tests.conftest import BACKENDS, POSTGRES_URL
@@ -264,6 +267,28 @@ def test_metrics_count_requests_batches_and_outbox_entries(tenant: Tenant) -> No
     assert after[("opengauge_outbox_entries", (("status", "QUEUED"),))] >= 1
     # The first scrape was not counted: scrapes and health checks are not API requests.
     assert moved("opengauge_requests_total", family="other", method="GET", status="200") == 0
+
+
+@pytest.mark.parametrize(
+    ("peer", "status"),
+    [("127.0.0.1", 200), ("::1", 200), ("::ffff:127.0.0.1", 200), ("192.0.2.7", 403)],
+)
+def test_metrics_answer_loopback_peers_on_a_dual_stack_socket_too(
+    tmp_path: Path, peer: str, status: int
+) -> None:
+    """Served on ``::``, a connection to 127.0.0.1 arrives as ``::ffff:127.0.0.1``."""
+    app = OpenGaugeApp(Settings(database_url=f"sqlite:///{tmp_path / 'm.db'}"), tune_gc=False)
+
+    async def scrape() -> int:
+        app.start()
+        try:
+            transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                return (await http.get("/metrics")).status_code
+        finally:
+            app.stop()
+
+    assert asyncio.run(scrape()) == status
 
 
 def test_metrics_need_the_admin_token_through_a_proxy(server: RunningServer) -> None:

@@ -59,9 +59,13 @@ def _is_local(scope: Scope) -> bool:
     if not client:
         return False
     try:
-        loopback = ipaddress.ip_address(client[0]).is_loopback
+        address = ipaddress.ip_address(client[0])
     except ValueError:  # a Unix socket peer or a test transport's made-up name
         return False
+    # On a dual-stack socket (``--host ::``) IPv4 peers arrive as ::ffff:a.b.c.d, which
+    # Python 3.11 does not call loopback.
+    mapped = getattr(address, "ipv4_mapped", None)
+    loopback = (mapped or address).is_loopback
     return loopback and not any(key in _FORWARDED for key, _ in scope["headers"])
 
 
