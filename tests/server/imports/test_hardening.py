@@ -320,3 +320,17 @@ def test_ignored_keys_with_control_characters_still_get_their_answer(
         (value,) = [v for k, v in raw if k.lower() == b"x-opengauge-ignored-fields"]
         _assert_visible_ascii(value)
         assert [k for k in json.loads(value) if k in HOSTILE_KEYS] == HOSTILE_KEYS
+
+
+@pytest.mark.parametrize("character", ["é", "😀"])
+def test_one_long_non_ascii_ignored_key_still_gets_a_header(tenant: Tenant, character: str) -> None:
+    """Escaped, each character takes 6 or 12 bytes: a key that alone passes the header's
+    1 KiB is cut further, so the header never claims that nothing was ignored."""
+    key = character * 300
+    with tenant.client() as http:
+        response = put_record(http, ACCOUNT_MAPPING, {"Account Name": "A", key: "v"})
+    assert response.status_code == 200
+    value = response.headers["x-opengauge-ignored-fields"]
+    (named,) = json.loads(value)
+    assert key.startswith(named)
+    assert len(value.encode()) <= 1024

@@ -83,9 +83,14 @@ def ignored_fields_header(ignored: list[str]) -> list[tuple[bytes, bytes]]:
     """The header naming unmapped keys, as a JSON array cut to whole keys that fit."""
     kept: list[str] = []
     for key in ignored:
-        if len(_header_json([*kept, key[:256]])) > IGNORED_FIELDS_MAX_BYTES:
+        cut = key[:256]
+        if not kept and len(_header_json([cut])) > IGNORED_FIELDS_MAX_BYTES:
+            # Escaped, a character takes 12 bytes at most, so 80 always fit: the header
+            # never hides that a key was ignored.
+            cut = key[:80]
+        if len(_header_json([*kept, cut])) > IGNORED_FIELDS_MAX_BYTES:
             break
-        kept.append(key[:256])
+        kept.append(cut)
     return [(IGNORED_FIELDS_HEADER, _header_json(kept))] if kept else []
 
 
