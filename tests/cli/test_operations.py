@@ -175,6 +175,18 @@ def test_db_backup_copies_a_live_sqlite_database(tmp_path: Path) -> None:
     assert _one_line_failure(again) == f"Error: {copy} exists already; choose a new file name"
 
 
+def test_db_backup_leaves_files_beside_its_target_alone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    assert _run("db", "upgrade", "--database", url).returncode == 0
+    neighbour = tmp_path / "copy.db.partial"
+    neighbour.write_bytes(b"someone else's file")
+    result = _run("db", "backup", str(tmp_path / "copy.db"), "--database", url)
+    assert result.returncode == 0, result.stderr
+    assert neighbour.read_bytes() == b"someone else's file"
+    assert (tmp_path / "copy.db").is_file()
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == ["copy.db.partial"]
+
+
 def test_db_backup_of_postgres_prints_the_pg_dump_line_without_the_password(
     tmp_path: Path,
 ) -> None:

@@ -7,8 +7,10 @@ write-ahead log included, without stopping the server. PostgreSQL has its own to
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import sqlite3
+import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -25,8 +27,11 @@ def backup_sqlite(url_text: str, target: Path) -> None:
         raise ProbeError(f"there is no SQLite database at {source}")
     if target.exists():
         raise ProbeError(f"{target} exists already; choose a new file name")
-    # Written under another name first, so a failed backup never looks like a good one.
-    partial = target.with_name(target.name + ".partial")
+    # Written under a new name of its own first, so a failed backup never looks like a good
+    # one and no file already there is touched.
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(handle)
+    partial = Path(name)
     uri = f"file:{urllib.parse.quote(str(source.resolve()))}?mode=ro"
     try:
         with (
