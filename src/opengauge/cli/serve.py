@@ -36,26 +36,22 @@ def run(settings: Settings) -> None:
     configure_logging(settings.log_level, settings.log_format)
     preflight.check_serve(settings)
     database = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    # Migrate and seed once, here, before any worker process starts.
     paths = ([str(demo_seed_path())] if settings.demo else []) + (
         [settings.seed] if settings.seed else []
     )
-    # Every seed is read and checked before the database is created or migrated.
+    # Migrate and seed once, here, before any worker process starts; every seed is read and
+    # checked before the database is created or migrated.
     try:
         seeds = [(path, load_seed(path)) for path in paths]
-    except SeedError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
-    prepare_database(database)
-    for path, seed in seeds:
-        try:
+        prepare_database(database)
+        for path, seed in seeds:
             for system in apply_seed(database, seed):
                 click.echo(f"seed {path}: system {system.name!r} ready")
                 if system.generated_api_key:
                     click.echo(f"  generated API key: {system.generated_api_key}")
-        except SeedError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(1)
+    except SeedError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
     if settings.demo:
         click.echo(walkthrough(settings.base_url))
     click.echo(

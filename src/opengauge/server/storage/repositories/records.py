@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -85,18 +86,25 @@ def _put_by_reference(
     The first INSERT tells whether this request created the row; the upsert after it holds even
     if the row went away in between.
     """
+    insert_new, upsert = _put_statements(table, columns)
+    row = (system_id, reference, *values, now, now)
+    if tx.write_returning(insert_new, row) is not None:
+        return True
+    tx.write(upsert, row)
+    return False
+
+
+@functools.cache
+def _put_statements(table: str, columns: tuple[str, ...]) -> tuple[str, str]:
+    """The two statements of :func:`_put_by_reference`, written once per table."""
     names = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
     insert = (
         f"INSERT INTO {table} (system_id, reference, {names}, created_at, updated_at)"  # noqa: S608
         f" VALUES (?, ?, {marks}, ?, ?) ON CONFLICT (system_id, reference)"
     )
-    row = (system_id, reference, *values, now, now)
-    if tx.write_returning(insert + " DO NOTHING RETURNING id", row) is not None:
-        return True
     replaced = ", ".join(f"{c} = excluded.{c}" for c in (*columns, "updated_at"))
-    tx.write(insert + f" DO UPDATE SET {replaced}", row)
-    return False
+    return insert + " DO NOTHING RETURNING id", insert + f" DO UPDATE SET {replaced}"
 
 
 # -- survey records -----------------------------------------------------------------------
