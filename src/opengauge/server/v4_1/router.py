@@ -157,7 +157,8 @@ async def _answer(request: Request, state: State, module: Module, tail: str, xml
     region = region_of_host(request.headers.get("host"), state.settings.default_region)
     if module.prepare is not None:
         # Reading a file costs seconds of CPU: only for a caller who is who they say, and one
-        # file at a time, so uploads never take the threads logins and commits use.
+        # file at a time, so uploads never take the threads logins and commits use. The
+        # operation checks the caller again, in the transaction that writes.
         await state.db.run(lambda tx: _authenticate(tx, credentials, region, request.scope))
         loop = asyncio.get_running_loop()
         call = await loop.run_in_executor(_FILE_READER, module.prepare, call)
