@@ -10,6 +10,7 @@ hit on every run. The pool's happy path against the real OpenGauge server is cov
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import ssl
 from collections.abc import AsyncIterator, Callable
@@ -371,5 +372,39 @@ def test_a_request_that_is_not_idempotent_is_never_sent_twice() -> None:
                 await client.personal_links.create("ref", {"Email": "a@example.com"})
             links = [s for s in p.seen if s.path == "/personal-link/"]
             assert len(links) == 1
+
+    asyncio.run(main())
+
+
+def test_an_answer_is_read_and_closed_as_httpx_would_leave_it() -> None:
+    async def main() -> None:
+        pool = WirePool(max_connections=1, timeout=5)
+        body = {"message": "Record processed successfully", "city": "Zürich"}
+        async with peer(lambda _: (answer(200, body), "keep")) as p:
+            response = await pool.send("PUT", f"{p.url}/records/", [], b"{}")
+            await pool.aclose()
+        expected = httpx.Response(200, content=json.dumps(body).encode())
+        assert (response.content, response.text) == (expected.content, expected.text)
+        assert response.json() == body
+        assert response.is_closed
+        assert response.is_stream_consumed
+        assert response.num_bytes_downloaded == 0 == expected.num_bytes_downloaded
+        assert response.headers["content-type"] == "application/json"
+
+    asyncio.run(main())
+
+
+def test_an_encoded_answer_is_decoded() -> None:
+    async def main() -> None:
+        content = gzip.compress(b'{"reference":"C-1"}')
+        raw = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(content) + content
+        )
+        pool = WirePool(max_connections=1, timeout=5)
+        async with peer(lambda _: (raw, "keep")) as p:
+            response = await pool.send("PUT", f"{p.url}/contracts", [], b"{}")
+            await pool.aclose()
+        assert response.json() == {"reference": "C-1"}
 
     asyncio.run(main())

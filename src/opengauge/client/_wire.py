@@ -29,6 +29,8 @@ import httpx
 MAX_HEAD = 64 * 1024
 
 _Origin = tuple[str, str, int]
+#: Status, headers, body, and whether a ``Content-Encoding`` still has to be undone.
+_Answer = tuple[int, list[tuple[bytes, bytes]], bytes, bool]
 _Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
@@ -77,10 +79,14 @@ class WirePool:
         if slots is None:
             slots = self._slots[origin] = asyncio.Semaphore(self.max_connections)
         async with slots:
-            status, raw_headers, content = await self._exchange(origin, data, method, idempotent)
-        response = _WireResponse(status, headers=raw_headers, content=content)
-        response.sent = (method, url, headers, body)
-        return response
+            answer = await self._exchange(origin, data, method, idempotent)
+        status, raw_headers, content, encoded = answer
+        sent = (method, url, headers, body)
+        if encoded:  # gzip and the like: httpx's decoders undo it, as for any other call
+            response = _WireResponse(status, headers=raw_headers, content=content)
+            response.sent = sent
+            return response
+        return _WireResponse.read_from(status, raw_headers, content, sent)
 
     async def aclose(self) -> None:
         """Close every idle connection."""
@@ -112,7 +118,7 @@ class WirePool:
 
     async def _exchange(
         self, origin: _Origin, data: bytes, method: str, idempotent: bool
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    ) -> _Answer:
         idle = self._idle.setdefault(origin, deque())
         while idle:
             stream = idle.pop()
@@ -152,7 +158,7 @@ class WirePool:
 
     async def _on(
         self, stream: _Stream, origin: _Origin, data: bytes, method: str, *, reused: bool
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    ) -> _Answer:
         reader, writer = stream
         try:
             async with asyncio.timeout(self.timeout):
@@ -203,14 +209,34 @@ class WirePool:
             self._idle.setdefault(origin, deque()).append(stream)
         else:
             writer.close()
-        return status, headers, content
+        return status, headers, content, answer.encoded
+
+
+_Sent = tuple[str, str, Sequence[tuple[str, str]], bytes]
 
 
 class _WireResponse(httpx.Response):
     """A response whose ``request`` is built only when asked for (errors ask; successes,
     nearly every response of an import, do not, and building it costs more than the rest)."""
 
-    sent: tuple[str, str, Sequence[tuple[str, str]], bytes]
+    sent: _Sent
+
+    @classmethod
+    def read_from(
+        cls, status: int, headers: list[tuple[bytes, bytes]], content: bytes, sent: _Sent
+    ) -> _WireResponse:
+        """A read, closed response holding ``content`` as it came off the wire.
+
+        ``Response(content=...)`` would run the body through httpx's decoders and chunker
+        (about 15 µs, most of the cost of building one): the pool has the whole body
+        already, and without a ``Content-Encoding`` there is nothing to decode.
+        """
+        response = cls(status, headers=headers, stream=httpx.ByteStream(content))
+        response._content = content  # what ``read()`` would leave behind
+        response.is_stream_consumed = True
+        response.is_closed = True
+        response.sent = sent
+        return response
 
     @property
     def request(self) -> httpx.Request:
@@ -238,6 +264,8 @@ class _Head(NamedTuple):
     #: ``Content-Length``, when given.
     length: int | None
     chunked: bool
+    #: A ``Content-Encoding`` header was given (the body must be decoded).
+    encoded: bool
 
 
 def _parse_head(head: bytes) -> _Head:
@@ -255,6 +283,7 @@ def _parse_head(head: bytes) -> _Head:
     keep = version == b"HTTP/1.1"
     length: int | None = None
     chunked = False
+    encoded = False
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
         if not colon:
@@ -271,8 +300,10 @@ def _parse_head(head: bytes) -> _Head:
                 raise httpx.RemoteProtocolError(f"bad Content-Length {value!r}") from None
         elif lowered == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
+        elif lowered == b"content-encoding":
+            encoded = True
         headers.append((name, value))
-    return _Head(status, headers, keep, length, chunked)
+    return _Head(status, headers, keep, length, chunked, encoded)
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
