@@ -29,10 +29,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## bench: PUT /records/ against a bare ASGI ceiling, then a 100,000-row CLI import
+## bench: PUT /records/ (mapping x database x workers), reads beside writes, the CLI import
+## and the sandbox start-up, against a bare ASGI ceiling (BENCH_ARGS="--only records" etc.)
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info opengauge.db opengauge.db-wal opengauge.db-shm

@@ -1,0 +1,165 @@
+"""``PUT /records/`` throughput: the bare-ASGI ceiling, then mapping x database x workers.
+
+Each configuration runs ``opengauge serve`` with its default settings (access log on) on a
+fresh database, drives it with the same load as the ceiling, and checks that the keys sent
+became rows and no upsert made a duplicate.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from databases import LABELS, fresh
+from harness import (
+    BENCH_DIR,
+    BenchBroken,
+    Pinning,
+    free_port,
+    log_problems,
+    probe_ceiling,
+    running,
+    serve,
+    server_env,
+    wait_until,
+)
+from load import Generator, Load, Result
+from workloads import ACCOUNT, Workload
+
+#: (database, workers) -> (minimum ratio to the ceiling, maximum p99 in ms or None).
+TARGETS: dict[tuple[str, int], tuple[float, float | None]] = {
+    ("sqlite", 1): (0.40, 10.0),
+    ("postgres", 1): (0.25, None),
+    ("postgres", 2): (0.35, None),
+}
+WORKERS = {"sqlite": (1,), "postgres": (1, 2)}
+
+
+@dataclass
+class Measured:
+    """One row of the table."""
+
+    mapping: str
+    database: str
+    workers: int
+    result: Result
+    ratio: float
+    min_ratio: float
+    max_p99_ms: float | None
+    rows: int
+    problems: list[str] = field(default_factory=list)
+    log_lines: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        p99_ok = self.max_p99_ms is None or self.result.p99_ms <= self.max_p99_ms
+        return self.ratio >= self.min_ratio and p99_ok
+
+    @property
+    def target(self) -> str:
+        text = f">= {self.min_ratio:.2f}x"
+        if self.max_p99_ms is not None:
+            text += f", p99 <= {self.max_p99_ms:g} ms"
+        return text
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the records part measures, and with what load."""
+
+    connections: int
+    duration: float
+    warmup: float
+    names: int
+    workloads: tuple[Workload, ...]
+    databases: tuple[str, ...]
+
+
+def measure_ceiling(
+    generator: Generator, plan: Plan, pinning: Pinning, workdir: Path
+) -> tuple[Result, list[str]]:
+    """The bare ASGI app under the server's uvicorn options: the run's ceiling."""
+    port = free_port()
+    command = [*pinning.server, sys.executable, str(BENCH_DIR / "ceiling.py"), "--port", str(port)]
+    log_path = workdir / "ceiling.log"
+    load = _load(plan, ACCOUNT, pinning, workdir)
+    name = "ceiling (bare ASGI)"
+    with running(command, log_path, server_env()) as process:
+        wait_until(process, log_path, "the ceiling app", lambda: probe_ceiling(port))
+        result = generator.run(load, port, "-", name, process.pid)
+        if process.poll() is not None:
+            raise BenchBroken(f"the ceiling app exited with status {process.returncode}")
+    return result, log_problems(log_path)
+
+
+def measure_all(
+    generator: Generator,
+    plan: Plan,
+    pinning: Pinning,
+    workdir: Path,
+    seed_path: Path,
+    ceiling: Result,
+) -> list[Measured]:
+    """Every mapping x database x workers configuration of ``plan``, in table order."""
+    rows = []
+    for workload in plan.workloads:
+        for kind in plan.databases:
+            for workers in WORKERS[kind]:
+                rows.append(
+                    _measure_one(
+                        generator,
+                        plan,
+                        pinning,
+                        workdir,
+                        seed_path,
+                        ceiling,
+                        workload,
+                        kind,
+                        workers,
+                    )
+                )
+    return rows
+
+
+def _measure_one(
+    generator: Generator,
+    plan: Plan,
+    pinning: Pinning,
+    workdir: Path,
+    seed_path: Path,
+    ceiling: Result,
+    workload: Workload,
+    kind: str,
+    workers: int,
+) -> Measured:
+    label = f"{workload.mapping.lower()}-{kind}-{workers}w"
+    name = f"{workload.mapping} / {LABELS[kind]} / {workers}w"
+    log_path = workdir / f"server-{label}.log"
+    with fresh(kind, workdir) as database:
+        with serve(database.url, seed_path, log_path, pinning, workers=workers) as server:
+            load = _load(plan, workload, pinning, workdir)
+            result = generator.run(load, server.port, server.token, name, server.process.pid)
+            server.check_alive(f"opengauge serve ({name})")
+        stored = database.count(workload.table)
+    min_ratio, max_p99 = TARGETS[(kind, workers)]
+    ratio = result.requests_per_s / ceiling.requests_per_s if ceiling.requests_per_s else 0.0
+    measured = Measured(
+        workload.mapping, LABELS[kind], workers, result, ratio, min_ratio, max_p99, stored
+    )
+    measured.problems = result.problems()
+    if stored == 0:
+        measured.problems.append(f"{name}: the {workload.table} table is empty after the run")
+    if stored > 2 * plan.names:
+        measured.problems.append(
+            f"{name}: {stored} {workload.table} rows for at most {2 * plan.names} distinct "
+            "keys: upserts created duplicates"
+        )
+    measured.log_lines = [f"server log ({label}): {line}" for line in log_problems(log_path)]
+    return measured
+
+
+def _load(plan: Plan, workload: Workload, pinning: Pinning, workdir: Path) -> Load:
+    return Load(
+        workload, plan.connections, plan.duration, plan.warmup, plan.names, pinning.load, workdir
+    )

@@ -1,0 +1,130 @@
+"""Printing a bench run: the table, the figures with their targets, and the JSON summary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from import_speed import TARGET_ROWS_PER_S, Imported
+from load import Result
+from paging import TARGET_EXPORT_PER_S, TARGET_P99_FACTOR, Reads
+from records import Measured
+from sandbox import TARGET_MS, Startup
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def header(generator: str, pinning: str, connections: int, duration: float, warmup: float) -> None:
+    print()
+    print(
+        f"OpenGauge bench: {connections} connections, {duration:g} s (after {warmup:g} s "
+        f"warm-up), generator: {generator}, {pinning}"
+    )
+
+
+def ceiling(result: Result) -> None:
+    print()
+    print(
+        f"ceiling (bare ASGI, same uvicorn options): {result.requests_per_s:,.0f} req/s, "
+        f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms"
+    )
+
+
+def table(rows: list[Measured]) -> None:
+    """PUT /records/ with serve's defaults (access log on): one line per configuration."""
+    print()
+    print("PUT /records/, `opengauge serve` defaults (access log on):")
+    columns = (
+        f"{'mapping':9}{'database':12}{'workers':>8}{'req/s':>10}{'x ceil':>8}"
+        f"{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>12}  {'target':28}verdict"
+    )
+    print(columns)
+    for row in rows:
+        r = row.result
+        print(
+            f"{row.mapping:9}{row.database:12}{row.workers:>8}{r.requests_per_s:>10,.0f}"
+            f"{row.ratio:>8.2f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.cpu_us_per_request:>12.1f}  "
+            f"{row.target:28}{verdict(row.passed)}"
+        )
+
+
+def reads(found: Reads) -> None:
+    export_ok = found.export.records_per_s >= TARGET_EXPORT_PER_S
+    factor_ok = found.factor <= TARGET_P99_FACTOR
+    print()
+    print(
+        f"responses export ({found.database}, {found.records:,} records, "
+        f"per_page={found.per_page}): {found.export.records_per_s:,.0f} records/s "
+        f"({found.export.pages} pages in {found.export.seconds:.2f} s)   "
+        f"target >= {TARGET_EXPORT_PER_S:,}   {verdict(export_ok)}"
+    )
+    print(
+        f"PUT /records/ p99 beside the export: {found.beside.p99_ms:.2f} ms vs "
+        f"{found.alone.p99_ms:.2f} ms alone = {found.factor:.2f}x   "
+        f"target <= {TARGET_P99_FACTOR:g}x   {verdict(factor_ok)}"
+    )
+    print(
+        f"  (req/s {found.beside.requests_per_s:,.0f} beside vs "
+        f"{found.alone.requests_per_s:,.0f} alone; the pager read "
+        f"{found.beside_paged.pages:,} pages, {found.beside_paged.records_per_s:,.0f} records/s)"
+    )
+
+
+def imported(found: Imported) -> None:
+    ok = found.rows_per_s >= TARGET_ROWS_PER_S
+    print()
+    print(
+        f"opengauge import records ({found.rows:,} rows, concurrency {found.concurrency}, "
+        f"SQLite, access log off): {found.rows_per_s:,.0f} rows/s ({found.seconds:.1f} s)   "
+        f"target >= {TARGET_ROWS_PER_S:,}   {verdict(ok)}"
+    )
+    if found.naive_rows:
+        print(
+            f"  naive sequential SDK loop: {found.naive_per_s:,.0f} rows/s "
+            f"(the CLI runs at {found.rows_per_s / found.naive_per_s:.1f}x this rate)"
+        )
+
+
+def sandbox(found: Startup) -> None:
+    ok = found.median_ms <= TARGET_MS
+    print()
+    print(
+        f"mock_customergauge() sandbox start+stop: median {found.median_ms:.1f} ms, "
+        f"p90 {found.p90_ms:.1f} ms of {found.count}   target <= {TARGET_MS:g} ms   "
+        f"{verdict(ok)}"
+    )
+    print(
+        f"  (once per process: import {found.import_ms:.0f} ms, first sandbox with its "
+        f"template {found.first_ms:.0f} ms)"
+    )
+
+
+def summary(
+    ceiling_result: Result | None,
+    rows: list[Measured],
+    found_reads: Reads | None,
+    found_import: Imported | None,
+    found_sandbox: Startup | None,
+) -> dict[str, Any]:
+    """Everything measured, for ``--json``."""
+    return {
+        "ceiling": asdict(ceiling_result) if ceiling_result else None,
+        "records": [{**asdict(row), "target": row.target, "pass": row.passed} for row in rows],
+        "paging": (
+            {
+                **asdict(found_reads),
+                "p99_factor": found_reads.factor,
+                "export_records_per_s": found_reads.export.records_per_s,
+            }
+            if found_reads
+            else None
+        ),
+        "import": (
+            {**asdict(found_import), "rows_per_s": found_import.rows_per_s}
+            if found_import
+            else None
+        ),
+        "sandbox": asdict(found_sandbox) if found_sandbox else None,
+    }
