@@ -7,7 +7,7 @@ updates after. wrk builds the same bodies as the Python generator, from a Lua te
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness import CLIENT_ID, CLIENT_SECRET
@@ -48,37 +48,36 @@ class Workload:
     mapping: str
     #: The table whose rows the keys create (to check no upsert made a duplicate).
     table: str
-    #: A Lua ``string.format`` call building a body from ``prefix``, ``n`` and ``counter``.
-    lua_body: str
+    #: The body as a printf format: Lua's ``string.format`` and Python's ``%`` agree on it.
+    format: str
+    #: The format's arguments as a Lua expression of ``prefix``, ``n`` and ``counter``...
+    lua_args: str
+    #: ...and the same in Python.
+    args: Callable[[str, int, int], tuple[object, ...]]
+
+    @property
+    def lua_body(self) -> str:
+        """A Lua expression building the body (the format has no single quote)."""
+        return f"string.format('{self.format}', {self.lua_args})"
 
     def body(self, prefix: str, n: int, counter: int) -> bytes:
-        """The body the Lua template builds for the same arguments."""
-        if self.mapping == "Account":
-            record = {"Account Name": f"{prefix} {n:05d}", "Account Number": str(counter)}
-            configuration = "accounts"
-        else:
-            record = {
-                "Email": f"{prefix.lower()}-{n:05d}@example.com",
-                "Account Name": f"{prefix} account {n % CONTACT_ACCOUNTS:04d}",
-            }
-            configuration = "contacts"
-        payload = {"configuration": configuration, "record": record}
-        return json.dumps(payload, separators=(",", ":")).encode()
+        """The body wrk's script builds for the same key number and counter."""
+        return (self.format % self.args(prefix, n, counter)).encode()
 
 
 ACCOUNT = Workload(
     "Account",
     "accounts",
-    'string.format(\'{"configuration":"accounts","record":{"Account Name":"%s %05d",'
-    '"Account Number":"%d"}}\', prefix, n, counter)',
-)
-_CONTACT_FORMAT = (
-    '{"configuration":"contacts","record":{"Email":"%s-%05d@example.com",'
-    '"Account Name":"%s account %04d"}}'
+    '{"configuration":"accounts","record":{"Account Name":"%s %05d","Account Number":"%d"}}',
+    "prefix, n, counter",
+    lambda prefix, n, counter: (prefix, n, counter),
 )
 CONTACT = Workload(
     "Contact",
     "contacts",
-    f"string.format('{_CONTACT_FORMAT}', string.lower(prefix), n, prefix, n % {CONTACT_ACCOUNTS})",
+    '{"configuration":"contacts","record":{"Email":"%s-%05d@example.com",'
+    '"Account Name":"%s account %04d"}}',
+    f"string.lower(prefix), n, prefix, n % {CONTACT_ACCOUNTS}",
+    lambda prefix, n, _: (prefix.lower(), n, prefix, n % CONTACT_ACCOUNTS),
 )
 WORKLOADS = {"contact": CONTACT, "account": ACCOUNT}
