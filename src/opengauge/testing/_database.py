@@ -1,8 +1,9 @@
 """Sandbox databases: migrated and seeded once per process, then copied for each sandbox.
 
-Migrating (Alembic), making a signing key (RSA) and hashing app secrets (scrypt) take a few
-hundred milliseconds; copying a finished SQLite file takes well under one. So the first
-sandbox of a seed builds a *template* file and every later one starts from a copy.
+Migrating (Alembic) and making a signing key (RSA) take a few hundred milliseconds; copying
+a finished SQLite file takes well under one. So the first sandbox of a seed builds a
+*template* file and every later one starts from a copy. The seed's app secrets are hashed
+at a token cost (see ``_SANDBOX_SCRYPT_N``), so logging in is cheap in every sandbox.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import msgspec
 from opengauge.server.bootstrap import prepare_database
 from opengauge.server.clock import Clock
 from opengauge.server.domain import mapping as m
+from opengauge.server.domain.secrets import hash_secret
 from opengauge.server.seed.schemas import Seed
-from opengauge.server.seed.service import AppliedSystem, apply_seed
+from opengauge.server.seed.service import AppliedSystem, seed_operation
 from opengauge.server.storage import Database
 
 
@@ -65,6 +67,21 @@ def describe(
     return systems
 
 
+#: scrypt's cost for the seed's app secrets in a template. Verifying a secret hashed at the
+#: server's cost takes tens of milliseconds, paid by every sandbox's first token request;
+#: a throwaway secret in a temporary database needs no protection against guessing.
+_SANDBOX_SCRYPT_N = 2
+
+
+def _sandbox_hashes(seed: Seed) -> dict[str, str]:
+    """client_id -> a cheap secret hash, for every app of ``seed``."""
+    return {
+        app.client_id: hash_secret(app.client_secret, n=_SANDBOX_SCRYPT_N)
+        for system in seed.systems
+        for app in system.connected_apps
+    }
+
+
 @dataclass(frozen=True)
 class Template:
     """A migrated, seeded SQLite file that sandboxes copy."""
@@ -102,7 +119,7 @@ class _Templates:
         path = folder / f"seed-{number}.db"
         shutil.copyfile(self._schema_file(folder), path)
         db = Database(f"sqlite:///{path}")
-        applied = apply_seed(db, seed, Clock())
+        applied = db.run_sync(seed_operation(seed, _sandbox_hashes(seed), Clock().timestamp()))
         seed_path = folder / f"seed-{number}.json"
         seed_path.write_bytes(msgspec.json.encode(seed))
         return Template(path, describe(seed, applied, {}), seed_path)

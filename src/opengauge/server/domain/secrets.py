@@ -12,11 +12,11 @@ import secrets
 _N, _R, _P = 2**14, 8, 1
 
 
-def hash_secret(secret: str) -> str:
+def hash_secret(secret: str, *, n: int = _N) -> str:
     """A salted scrypt hash of a client secret, as ``scrypt$N$r$p$salt$hash``."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(secret.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "$".join(("scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(digest)))
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=_R, p=_P, dklen=32)
+    return "$".join(("scrypt", str(n), str(_R), str(_P), _b64(salt), _b64(digest)))
 
 
 def verify_secret(secret: str, stored: str) -> bool:
