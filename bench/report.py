@@ -96,8 +96,9 @@ def sandbox(found: Startup) -> None:
         f"{verdict(ok)}"
     )
     print(
-        f"  (once per process: import {found.import_ms:.0f} ms, first sandbox with its "
-        f"template {found.first_ms:.0f} ms)"
+        f"  (with a first token request: median {found.with_token_ms:.1f} ms; once per "
+        f"process: import {found.import_ms:.0f} ms, the first sandbox with its template "
+        f"{found.first_ms:.0f} ms)"
     )
 
 
