@@ -8,6 +8,7 @@ became rows and no upsert made a duplicate.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,90 +77,79 @@ class Plan:
     databases: tuple[str, ...]
 
 
-def measure_ceiling(
-    generator: Generator, plan: Plan, pinning: Pinning, workdir: Path
-) -> tuple[Result, list[str]]:
-    """The bare ASGI app under the server's uvicorn options: the run's ceiling."""
-    port = free_port()
-    command = [*pinning.server, sys.executable, str(BENCH_DIR / "ceiling.py"), "--port", str(port)]
-    log_path = workdir / "ceiling.log"
-    load = _load(plan, ACCOUNT, pinning, workdir)
-    name = "ceiling (bare ASGI)"
-    with running(command, log_path, server_env()) as process:
-        wait_until(process, log_path, "the ceiling app", lambda: probe_ceiling(port))
-        result = generator.run(load, port, "-", name, process.pid)
-        if process.poll() is not None:
-            raise BenchBroken(f"the ceiling app exited with status {process.returncode}")
-    return result, log_problems(log_path)
+@dataclass(frozen=True)
+class RecordsBench:
+    """The records part of one bench run: where it runs and with what."""
 
+    generator: Generator
+    plan: Plan
+    pinning: Pinning
+    workdir: Path
+    seed_path: Path
 
-def measure_all(
-    generator: Generator,
-    plan: Plan,
-    pinning: Pinning,
-    workdir: Path,
-    seed_path: Path,
-    ceiling: Result,
-) -> list[Measured]:
-    """Every mapping x database x workers configuration of ``plan``, in table order."""
-    rows = []
-    for workload in plan.workloads:
-        for kind in plan.databases:
-            for workers in WORKERS[kind]:
-                rows.append(
-                    _measure_one(
-                        generator,
-                        plan,
-                        pinning,
-                        workdir,
-                        seed_path,
-                        ceiling,
-                        workload,
-                        kind,
-                        workers,
-                    )
+    def ceiling(self) -> tuple[Result, list[str]]:
+        """The bare ASGI app under the server's uvicorn options: the run's ceiling."""
+        port = free_port()
+        ceiling_app = str(BENCH_DIR / "ceiling.py")
+        command = [*self.pinning.server, sys.executable, ceiling_app, "--port", str(port)]
+        log_path = self.workdir / "ceiling.log"
+        name = "ceiling (bare ASGI)"
+        with running(command, log_path, server_env()) as process:
+            wait_until(process, log_path, "the ceiling app", lambda: probe_ceiling(port))
+            result = self.generator.run(self._load(ACCOUNT), port, "-", name, process.pid)
+            if process.poll() is not None:
+                raise BenchBroken(f"the ceiling app exited with status {process.returncode}")
+        return result, log_problems(log_path)
+
+    def table(self, ceiling: Result, each: Callable[[Measured], None]) -> list[Measured]:
+        """Every mapping x database x workers configuration of the plan, in table order;
+        ``each`` hears of every row as soon as it is measured."""
+        rows = []
+        for workload in self.plan.workloads:
+            for kind in self.plan.databases:
+                for workers in WORKERS[kind]:
+                    rows.append(self._measure(ceiling, workload, kind, workers))
+                    each(rows[-1])
+        return rows
+
+    def _measure(self, ceiling: Result, workload: Workload, kind: str, workers: int) -> Measured:
+        label = f"{workload.mapping.lower()}-{kind}-{workers}w"
+        name = f"{workload.mapping} / {LABELS[kind]} / {workers}w"
+        log_path = self.workdir / f"server-{label}.log"
+        with fresh(kind, self.workdir) as database:
+            with serve(
+                database.url, self.seed_path, log_path, self.pinning, workers=workers
+            ) as server:
+                load = self._load(workload)
+                result = self.generator.run(
+                    load, server.port, server.token, name, server.process.pid
                 )
-    return rows
-
-
-def _measure_one(
-    generator: Generator,
-    plan: Plan,
-    pinning: Pinning,
-    workdir: Path,
-    seed_path: Path,
-    ceiling: Result,
-    workload: Workload,
-    kind: str,
-    workers: int,
-) -> Measured:
-    label = f"{workload.mapping.lower()}-{kind}-{workers}w"
-    name = f"{workload.mapping} / {LABELS[kind]} / {workers}w"
-    log_path = workdir / f"server-{label}.log"
-    with fresh(kind, workdir) as database:
-        with serve(database.url, seed_path, log_path, pinning, workers=workers) as server:
-            load = _load(plan, workload, pinning, workdir)
-            result = generator.run(load, server.port, server.token, name, server.process.pid)
-            server.check_alive(f"opengauge serve ({name})")
-        stored = database.count(workload.table)
-    min_ratio, max_p99 = TARGETS[(kind, workers)]
-    ratio = result.requests_per_s / ceiling.requests_per_s if ceiling.requests_per_s else 0.0
-    measured = Measured(
-        workload.mapping, LABELS[kind], workers, result, ratio, min_ratio, max_p99, stored
-    )
-    measured.problems = result.problems()
-    if stored == 0:
-        measured.problems.append(f"{name}: the {workload.table} table is empty after the run")
-    if stored > 2 * plan.names:
-        measured.problems.append(
-            f"{name}: {stored} {workload.table} rows for at most {2 * plan.names} distinct "
-            "keys: upserts created duplicates"
+                server.check_alive(f"opengauge serve ({name})")
+            stored = database.count(workload.table)
+        min_ratio, max_p99 = TARGETS[(kind, workers)]
+        ratio = result.requests_per_s / ceiling.requests_per_s if ceiling.requests_per_s else 0.0
+        measured = Measured(
+            workload.mapping, LABELS[kind], workers, result, ratio, min_ratio, max_p99, stored
         )
-    measured.log_lines = [f"server log ({label}): {line}" for line in log_problems(log_path)]
-    return measured
+        measured.problems = result.problems()
+        if stored == 0:
+            measured.problems.append(f"{name}: the {workload.table} table is empty after the run")
+        if stored > 2 * self.plan.names:
+            measured.problems.append(
+                f"{name}: {stored} {workload.table} rows for at most {2 * self.plan.names} "
+                "distinct keys: upserts created duplicates"
+            )
+        measured.log_lines = [f"server log ({label}): {line}" for line in log_problems(log_path)]
+        return measured
 
-
-def _load(plan: Plan, workload: Workload, pinning: Pinning, workdir: Path) -> Load:
-    return Load(
-        workload, plan.connections, plan.duration, plan.warmup, plan.names, pinning.load, workdir
-    )
+    def _load(self, workload: Workload) -> Load:
+        plan = self.plan
+        return Load(
+            workload,
+            plan.connections,
+            plan.duration,
+            plan.warmup,
+            plan.names,
+            self.pinning.load,
+            self.workdir,
+        )

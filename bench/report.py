@@ -32,22 +32,23 @@ def ceiling(result: Result) -> None:
     )
 
 
-def table(rows: list[Measured]) -> None:
-    """PUT /records/ with serve's defaults (access log on): one line per configuration."""
+def table_header() -> None:
+    """PUT /records/ with serve's defaults (access log on): a line per configuration follows."""
     print()
     print("PUT /records/, `opengauge serve` defaults (access log on):")
-    columns = (
+    print(
         f"{'mapping':9}{'database':12}{'workers':>8}{'req/s':>10}{'x ceil':>8}"
         f"{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>12}  {'target':28}verdict"
     )
-    print(columns)
-    for row in rows:
-        r = row.result
-        print(
-            f"{row.mapping:9}{row.database:12}{row.workers:>8}{r.requests_per_s:>10,.0f}"
-            f"{row.ratio:>8.2f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.cpu_us_per_request:>12.1f}  "
-            f"{row.target:28}{verdict(row.passed)}"
-        )
+
+
+def table_row(row: Measured) -> None:
+    r = row.result
+    print(
+        f"{row.mapping:9}{row.database:12}{row.workers:>8}{r.requests_per_s:>10,.0f}"
+        f"{row.ratio:>8.2f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.cpu_us_per_request:>12.1f}  "
+        f"{row.target:28}{verdict(row.passed)}"
+    )
 
 
 def reads(found: Reads) -> None:

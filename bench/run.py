@@ -127,15 +127,16 @@ def main(argv: list[str] | None = None) -> int:
                 args.database_names,
             )
             if "records" in args.parts:
-                ceiling, ceiling_log = records.measure_ceiling(generator, plan, pinning, workdir)
+                bench = records.RecordsBench(generator, plan, pinning, workdir, seed_path)
+                ceiling, ceiling_log = bench.ceiling()
                 problems += ceiling.problems()
                 log_lines += [f"ceiling log: {line}" for line in ceiling_log]
                 report.ceiling(ceiling)
-                rows = records.measure_all(generator, plan, pinning, workdir, seed_path, ceiling)
+                report.table_header()
+                rows = bench.table(ceiling, report.table_row)
                 for row in rows:
                     problems += row.problems
                     log_lines += row.log_lines
-                report.table(rows)
             if "export" in args.parts:
                 load = Load(
                     WORKLOADS["contact"],
