@@ -9,6 +9,7 @@ puts ``naive`` more rows one at a time (what a first integration script does), f
 from __future__ import annotations
 
 import csv
+import resource
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from harness import (
     BenchBroken,
     Pinning,
     opengauge_command,
+    process_tree_cpu,
     serve,
     server_env,
 )
@@ -41,6 +43,10 @@ class Imported:
     naive_seconds: float
     naive_stored: int
     concurrency: str
+    #: CPU time per imported row of the CLI process and of the server: on a shared machine
+    #: steadier than rows/s, and the larger one says which side limits the import.
+    cli_cpu_us_per_row: float = 0.0
+    server_cpu_us_per_row: float = 0.0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -92,8 +98,12 @@ def measure(
                 "OPENGAUGE_CLIENT_SECRET": CLIENT_SECRET,
             }
             started = time.perf_counter()
+            children_before = _children_cpu()
+            server_before = process_tree_cpu(server.process.pid)
             result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
             seconds = time.perf_counter() - started
+            cli_cpu = _children_cpu() - children_before
+            server_cpu = process_tree_cpu(server.process.pid) - server_before
             if result.returncode != 0:
                 raise BenchBroken(f"the import failed:\n{result.stdout}\n{result.stderr}")
             stored = _count(database, "Import %")
@@ -108,12 +118,20 @@ def measure(
         naive_seconds,
         naive_stored,
         str(concurrency) if concurrency is not None else "default",
+        cli_cpu / rows * 1e6 if rows else 0.0,
+        server_cpu / rows * 1e6 if rows else 0.0,
     )
     if stored != rows:
         imported.problems.append(f"import: {rows - stored:,} of {rows:,} rows missing")
     if naive_stored != naive:
         imported.problems.append(f"import: the naive loop stored {naive_stored:,} of {naive:,}")
     return imported
+
+
+def _children_cpu() -> float:
+    """User and system CPU seconds of this process's finished children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _naive(base_url: str, rows: int) -> float:

@@ -81,11 +81,21 @@ def imported(found: Imported) -> None:
         f"SQLite, access log off): {found.rows_per_s:,.0f} rows/s ({found.seconds:.1f} s)   "
         f"target >= {TARGET_ROWS_PER_S:,}   {verdict(ok)}"
     )
+    print(
+        f"  CPU per row: CLI {found.cli_cpu_us_per_row:.0f} us, server "
+        f"{found.server_cpu_us_per_row:.0f} us (each side alone would allow "
+        f"{_capacity(found.cli_cpu_us_per_row)} and {_capacity(found.server_cpu_us_per_row)} "
+        "rows/s)"
+    )
     if found.naive_rows:
         print(
             f"  naive sequential SDK loop: {found.naive_per_s:,.0f} rows/s "
             f"(the CLI runs at {found.rows_per_s / found.naive_per_s:.1f}x this rate)"
         )
+
+
+def _capacity(us_per_row: float) -> str:
+    return f"{1e6 / us_per_row:,.0f}" if us_per_row else "?"
 
 
 def sandbox(found: Startup) -> None:
