@@ -111,9 +111,9 @@ class AccountPut:
 
 
 def read_account(params: dict[str, Any]) -> AccountPut:
-    checked = _fields(params, _ACCOUNT_RULES, {"reference": "reference is required."})
-    checked.refuse_now()
-    values = checked.values
+    errors = v.Errors()
+    values, _ = _fields(params, errors, _ACCOUNT_RULES, {"reference": "reference is required."})
+    CheckedFields(values, errors.messages, ()).refuse_now()
     return AccountPut(
         values["reference"],
         values.get("number"),
@@ -152,17 +152,17 @@ class ContractDraft:
 
 def read_contract(params: dict[str, Any]) -> ContractDraft:
     errors = v.Errors()
-    checked = _fields(
+    values, pending = _fields(
         params,
+        errors,
         _CONTRACT_RULES,
         {"account": "account at field is required.", "start": v.REQUIRED},
         lookups=("account",),
-        errors=errors,
-        order=tuple(_CONTRACT_RULES),
     )
-    start, end = checked.values.get("start"), checked.values.get("end")
+    start, end = values.get("start"), values.get("end")
     if start and end and end < start:
         errors.add("end", v.AFTER_OR_EQUAL, date="start")
+    checked = CheckedFields(values, errors.messages, pending, tuple(_CONTRACT_RULES))
     checked.refuse_now()
     return ContractDraft(checked)
 
@@ -201,14 +201,15 @@ class ActivityDraft:
 
 def read_activity(params: dict[str, Any]) -> ActivityDraft:
     errors = v.Errors()
-    checked = _fields(
+    values, pending = _fields(
         params,
+        errors,
         _ACTIVITY_RULES,
         {name: v.REQUIRED for name in ("account", "type", "source", "happened_at")},
         lookups=("contact",),
-        errors=errors,
     )
     details = _details(params, errors)
+    checked = CheckedFields(values, errors.messages, pending)
     checked.refuse_now()
     return ActivityDraft(checked, details)
 
@@ -237,18 +238,13 @@ def _details(params: dict[str, Any], errors: v.Errors) -> dict[str, str]:
 
 def _fields(
     params: dict[str, Any],
+    errors: v.Errors,
     rules: dict[str, v.Rule],
     required: dict[str, str],
     lookups: tuple[str, ...] = (),
-    errors: v.Errors | None = None,
-    order: tuple[str, ...] | None = None,
-) -> CheckedFields:
-    """Check each field by its rule; a valid field in ``lookups`` is left pending.
-
-    ``errors`` collects the messages and stays shared with the result, so cross-field
-    checks the caller runs afterwards land in it too.
-    """
-    errors = errors if errors is not None else v.Errors()
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The values that pass their rules, and which of them (in ``lookups``) must still be
+    looked up; those get an empty slot in ``errors`` for the lookup's message."""
     values: dict[str, Any] = {}
     pending: list[str] = []
     for name, rule in rules.items():
@@ -264,4 +260,4 @@ def _fields(
             errors.messages[name] = []
             pending.append(name)
         values[name] = cleaned
-    return CheckedFields(values, errors.messages, tuple(pending), order)
+    return values, tuple(pending)
