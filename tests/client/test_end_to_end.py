@@ -244,6 +244,7 @@ def test_async_client_end_to_end(linked: Tenant, bulk_connections: int | None) -
             with pytest.raises(ValidationError) as refused:
                 await client.records.put(MULTI_MAPPING, {"Email": "not-an-address"})
             assert refused.value.errors == {"Email": ["The Email must be a valid email address."]}
+            assert refused.value.request is not None
             assert refused.value.request.url.path == "/records/"
             with pytest.raises(NotFoundError):
                 await client.records.put("no-such-mapping", {"Email": "a@example.com"})

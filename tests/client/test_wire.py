@@ -145,6 +145,8 @@ def test_bytes_on_the_wire_and_keep_alive_reuse() -> None:
 
 
 def test_an_idle_connection_closed_by_the_server_is_replaced_without_an_error() -> None:
+    state: Peer
+
     def script(seen: Seen) -> tuple[bytes, str]:
         # The second request arrives on a connection the server is closing: no answer.
         if seen.connection == 2 and len([s for s in state.seen if s.method == "PUT"]) == 2:
@@ -187,6 +189,7 @@ def test_answers_without_a_content_length(raw: bytes) -> None:
             with pytest.raises(ValidationError) as refused:
                 await client.records.put("ref", {"E": "x"})
             assert refused.value.errors == {"E": ["The E is wrong."]}
+            assert refused.value.request is not None
             assert refused.value.request.method == "PUT"
             assert str(refused.value.request.url) == f"{p.url}/records/"
 

@@ -182,7 +182,13 @@ class Target:
             "utf-8", "surrogateescape"
         )
         try:
-            request = self.http.build_request(probe.method, url, headers=headers, content=body)
+            # httpx takes str names with bytes values; its hints want one kind for both.
+            request = self.http.build_request(
+                probe.method,
+                url,
+                headers=headers,  # type: ignore[arg-type]
+                content=body,
+            )
         except (httpx.InvalidURL, UnicodeError, ValueError):
             reject()  # not a request httpx can put on the wire; nothing to learn
         try:

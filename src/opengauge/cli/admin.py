@@ -93,7 +93,6 @@ def create_app(
     from opengauge.server.clock import Clock
     from opengauge.server.control import service as control
     from opengauge.server.domain.secrets import new_secret
-    from opengauge.server.storage.repositories import apps as app_rows
 
     secret = new_secret()
     spec = {
@@ -103,7 +102,7 @@ def create_app(
         "division": division,
     }
     app = _entry(database_url, system, "connected_apps", spec)
-    if _run(database_url, lambda tx: app_rows.system_of_client(tx, app.client_id)) is not None:
+    if _run(database_url, control.client_id_taken(app.client_id)):
         click.echo(f"a connected app with client id {app.client_id!r} exists already", err=True)
         sys.exit(1)
     secret_hash = control.hash_app_secret(app)
@@ -134,9 +133,9 @@ def list_apps(system: str | None, database_url: str | None) -> None:
 @database_option
 def revoke(client_id: str, database_url: str | None) -> None:
     """Revoke CLIENT_ID: it gets no new tokens, and the tokens it has stop working at once."""
-    from opengauge.server.storage.repositories import apps as app_rows
+    from opengauge.server.control import service as control
 
-    if not _run(database_url, lambda tx: app_rows.set_active(tx, client_id, False)):
+    if not _run(database_url, control.revoke_app(client_id)):
         click.echo(f"no connected app with client id {client_id!r}", err=True)
         sys.exit(1)
     click.echo(f"{client_id}: revoked")

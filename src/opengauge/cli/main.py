@@ -108,13 +108,13 @@ def current(database_url: str | None) -> None:
 def show(table: str, system_name: str | None, limit: int, database_url: str | None) -> None:
     """Print the stored rows of TABLE, to see what imports wrote."""
     from opengauge.cli.preflight import require_database
+    from opengauge.server.control import service as control
     from opengauge.server.storage import Database
-    from opengauge.server.storage.repositories import browse
 
     settings = settings_from(database_url=database_url)
     require_database(settings.database_url)
     columns, rows = Database(settings.database_url).run_sync(
-        lambda tx: browse.latest_rows(tx, table, system_name, limit)
+        control.latest_rows(table, system_name, limit)
     )
     print_table(columns, rows)
 
@@ -162,17 +162,19 @@ def api_key() -> None:
 @database_option
 def rotate(system_name: str, database_url: str | None) -> None:
     """Give a system a new API key and print it; the old key stops working at once."""
+    from opengauge.server.control import service as control
     from opengauge.server.domain.secrets import hash_api_key, new_api_key
+    from opengauge.server.errors import ResourceNotFound
     from opengauge.server.storage import Database
-    from opengauge.server.storage.repositories import systems
 
     settings = settings_from(database_url=database_url)
     key = new_api_key()
-    changed = Database(settings.database_url).run_sync(
-        lambda tx: systems.set_api_key_hash(tx, system_name, hash_api_key(key))
-    )
-    if not changed:
-        raise click.UsageError(f"no system called {system_name!r}")
+    try:
+        Database(settings.database_url).run_sync(
+            control.set_api_key(system_name, hash_api_key(key))
+        )
+    except ResourceNotFound:
+        raise click.UsageError(f"no system called {system_name!r}") from None
     click.echo(key)
 
 
@@ -192,20 +194,16 @@ def add_bounce(
 ) -> None:
     """Record that mail to EMAIL bounced; it then gets no invitations."""
     from opengauge.server.clock import Clock
-    from opengauge.server.storage import Database, Tx
-    from opengauge.server.storage.repositories import lists, systems
+    from opengauge.server.control import service as control
+    from opengauge.server.errors import ResourceNotFound
+    from opengauge.server.storage import Database
 
     settings = settings_from(database_url=database_url)
-
-    def operation(tx: Tx) -> bool | None:
-        found = systems.find_by_name(tx, system_name)
-        if found is None:
-            return None
-        return lists.add_bounce(tx, found[0], email, kind, reason, Clock().timestamp())
-
-    added = Database(settings.database_url).run_sync(operation)
-    if added is None:
-        raise click.UsageError(f"no system called {system_name!r}")
+    operation = control.add_bounce(system_name, email, kind, reason, Clock().timestamp())
+    try:
+        added = Database(settings.database_url).run_sync(operation)
+    except ResourceNotFound:
+        raise click.UsageError(f"no system called {system_name!r}") from None
     click.echo(f"{email}: {'recorded' if added else 'already listed'}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from opengauge.server.http.hosts import region_of_host
@@ -71,7 +73,7 @@ def test_oversized_body_is_413_and_writes_nothing(tenant: Tenant) -> None:
 def test_oversized_chunked_body_is_413(tenant: Tenant) -> None:
     limit = tenant.server.app.settings.max_body_bytes
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         for _ in range(limit // 65536 + 2):
             yield b"a" * 65536
 

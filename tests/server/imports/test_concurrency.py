@@ -7,6 +7,7 @@ import json
 import random
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ from tests.support import (
 )
 
 
-async def _blast(base_url: str, token: str, bodies: list[dict[str, object]]) -> list[int]:
+async def _blast(base_url: str, token: str, bodies: list[dict[str, Any]]) -> list[int]:
     limits = httpx.Limits(max_connections=len(bodies))
     async with httpx.AsyncClient(
         base_url=base_url, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=60
@@ -35,7 +36,7 @@ async def _blast(base_url: str, token: str, bodies: list[dict[str, object]]) -> 
 
 def test_200_concurrent_upserts_of_20_accounts(tenant: Tenant) -> None:
     names = [f"Account {i:02d}" for i in range(20)]
-    bodies: list[dict[str, object]] = [
+    bodies: list[dict[str, Any]] = [
         {
             "configuration": ACCOUNT_MAPPING,
             "record": {"Account Name": names[i % 20], "Account Number": f"n-{i}"},
@@ -51,17 +52,13 @@ def test_200_concurrent_upserts_of_20_accounts(tenant: Tenant) -> None:
     )
     assert [r[0] for r in rows] == names
     sent = {
-        name: {
-            b["record"]["Account Number"]
-            for b in bodies  # type: ignore[index]
-            if b["record"]["Account Name"] == name
-        }  # type: ignore[index]
+        name: {b["record"]["Account Number"] for b in bodies if b["record"]["Account Name"] == name}
         for name in names
     }
     assert all(number in sent[name] for name, number in rows)
 
     # A final concurrent round: afterwards every account holds exactly its last value.
-    last: list[dict[str, object]] = [
+    last: list[dict[str, Any]] = [
         {
             "configuration": ACCOUNT_MAPPING,
             "record": {"Account Name": name, "Account Number": f"final-{name}"},
@@ -77,7 +74,7 @@ def test_200_concurrent_upserts_of_20_accounts(tenant: Tenant) -> None:
 
 def test_concurrent_valid_and_invalid_requests_are_isolated(tenant: Tenant) -> None:
     # Refusals share the writer's transaction with good writes; neither may affect the other.
-    bodies: list[dict[str, object]] = []
+    bodies: list[dict[str, Any]] = []
     for i in range(60):
         name = f"Mixed {i}" if i % 3 else "x" * 300
         bodies.append({"configuration": ACCOUNT_MAPPING, "record": {"Account Name": name}})
@@ -88,7 +85,7 @@ def test_concurrent_valid_and_invalid_requests_are_isolated(tenant: Tenant) -> N
 
 
 async def _both_at_once(
-    bases: list[str], token: str, path: str, bodies: list[dict[str, object]]
+    bases: list[str], token: str, path: str, bodies: list[dict[str, Any]]
 ) -> list[httpx.Response]:
     """Each body sent to every server at the same moment, one body after the other."""
     clients = [
@@ -129,7 +126,7 @@ def test_two_server_processes_create_one_new_reference_once(
         with httpx.Client(base_url=bases[0], headers={"Authorization": f"Bearer {token}"}) as http:
             assert http.put("/accounts", json={"reference": "ACME"}).status_code == 201
         for path, table, extra in BY_REFERENCE:
-            bodies: list[dict[str, object]] = [{"reference": f"r-{i}", **extra} for i in range(40)]
+            bodies: list[dict[str, Any]] = [{"reference": f"r-{i}", **extra} for i in range(40)]
             answers = asyncio.run(_both_at_once(bases, token, path, bodies))
             statuses = [r.status_code for r in answers]
             # Per reference: one process created it (201), the other updated it (200).

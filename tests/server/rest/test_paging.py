@@ -164,13 +164,15 @@ def test_a_write_in_flight_is_waited_for_not_skipped(
             if db.dialect == "sqlite":
                 slow.execute("BEGIN IMMEDIATE")
             # Another writer takes the next id and has not committed yet...
-            low = Tx(slow, db.dialect).write_returning(
+            inserted = Tx(slow, db.dialect).write_returning(
                 "INSERT INTO survey_records (system_id, contact_id, delivery_vector, status,"
                 " nps, date_response, segments, date_creation)"
                 " VALUES (?, ?, 'Email', 'RESPONDED', 9, '2024-01-01 00:00:00', '{}',"
                 " '2024-01-01 00:00:00') RETURNING id",
                 (tenant.system_id, contact_id),
-            )[0]
+            )
+            assert inserted is not None
+            low = inserted[0]
             with concurrent.futures.ThreadPoolExecutor(2) as pool:
                 # ... while a later record is written (on SQLite it waits its turn) ...
                 later = pool.submit(put_record, http, "external", _external(2))

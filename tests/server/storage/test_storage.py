@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,7 +62,7 @@ def migrated(database: Database) -> Database:
     return database
 
 
-def _add_touchpoint(name: str) -> object:
+def _add_touchpoint(name: str) -> Callable[[Tx], str]:
     def operation(tx: Tx) -> str:
         tx.write("INSERT INTO touchpoints (system_id, name) VALUES (1, ?)", (name,))
         return name
@@ -90,11 +90,11 @@ def _names(db: Database) -> list[str]:
     ]
 
 
-async def _run_all(db: Database, operations: list[object]) -> list[object]:
+async def _run_all(db: Database, operations: list[Callable[[Tx], object]]) -> list[object]:
     db.start()
     try:
-        futures = [db.run(op) for op in operations]  # type: ignore[arg-type]
-        return await asyncio.gather(*futures, return_exceptions=True)
+        futures = [db.run(op) for op in operations]
+        return list(await asyncio.gather(*futures, return_exceptions=True))
     finally:
         db.stop()
 

@@ -25,7 +25,15 @@ from opengauge.server.seed.schemas import (
 )
 from opengauge.server.settings import Settings
 from opengauge.server.storage import Tx
-from opengauge.server.storage.repositories import mappings, outbox, sandbox, systems
+from opengauge.server.storage.repositories import (
+    apps,
+    browse,
+    lists,
+    mappings,
+    outbox,
+    sandbox,
+    systems,
+)
 
 DEMO_SEED = "demo.yaml"
 Operation = Callable[[Tx], Any]
@@ -134,6 +142,16 @@ def _system_json(tx: Tx, system_id: int, name: str) -> dict[str, Any]:
     }
 
 
+def set_api_key(name: str, key_hash: str) -> Operation:
+    """Give the system its new 4.1 API key (stored hashed); the old one stops working."""
+
+    def operation(tx: Tx) -> None:
+        if not (_may_exist(name) and systems.set_api_key_hash(tx, name, key_hash)):
+            raise ResourceNotFound(f"System [{name}] not found.")
+
+    return operation
+
+
 def delete_system(name: str) -> Operation:
     def operation(tx: Tx) -> int:
         system_id = find_system(tx, name)
@@ -171,6 +189,16 @@ def put_app(name: str, app: AppSpec, secret_hash: str, now: str) -> Operation:
         return created
 
     return operation
+
+
+def client_id_taken(client_id: str) -> Operation:
+    """Whether any system has a connected app with this client id."""
+    return lambda tx: apps.system_of_client(tx, client_id) is not None
+
+
+def revoke_app(client_id: str) -> Operation:
+    """Revoke the app: no new tokens, and its tokens stop working. False if there is none."""
+    return lambda tx: apps.set_active(tx, client_id, False)
 
 
 def delete_app(name: str, client_id: str) -> Operation:
@@ -296,6 +324,15 @@ def put_bounce(name: str, bounce: BounceSpec, now: str) -> Operation:
     return operation
 
 
+def add_bounce(name: str, email: str, kind: str, reason: str | None, now: str) -> Operation:
+    """Record a bounce as a mail server reports it; False if the address was listed."""
+
+    def operation(tx: Tx) -> bool:
+        return lists.add_bounce(tx, find_system(tx, name), email, kind, reason, now)
+
+    return operation
+
+
 def delete_bounce(name: str, email: str) -> Operation:
     def operation(tx: Tx) -> None:
         system_id = find_system(tx, name)
@@ -328,6 +365,14 @@ def system_context(name: str) -> Operation:
         return context_of(tx, find_system(tx, name), name)
 
     return operation
+
+
+# -- stored rows ----------------------------------------------------------------------
+
+
+def latest_rows(table: str, name: str | None, limit: int) -> Operation:
+    """The newest ``limit`` rows of a table (of one system), to see what imports wrote."""
+    return lambda tx: browse.latest_rows(tx, table, name, limit)
 
 
 # -- outbox ---------------------------------------------------------------------------

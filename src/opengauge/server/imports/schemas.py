@@ -35,7 +35,8 @@ def read_record_import(params: dict[str, Any]) -> RecordImport:
 
 # -- fixed-schema endpoints --------------------------------------------------------------
 # The rules of each endpoint, in the order Laravel would check them; errors come out in this
-# order. Existence checks ("must exist") are answered by a lookup the caller passes in.
+# order. Everything but the existence checks ("must exist") runs before the request's
+# operation is queued; those are answered in the operation by a lookup it passes in.
 
 Lookup = Callable[[str], int | None]
 
@@ -66,6 +67,41 @@ DETAIL_MAX = 128
 
 
 @dataclass(frozen=True)
+class CheckedFields:
+    """A body's fields after every check that needs no database.
+
+    ``pending`` names the fields that must still be looked up; ``messages`` holds a slot for
+    each (an empty list), so a failed lookup's message lands where Laravel puts it.
+    """
+
+    values: dict[str, Any]
+    messages: dict[str, list[str]]
+    pending: tuple[str, ...]
+    #: The attribute order of the 422 body; None keeps the order the checks ran in.
+    order: tuple[str, ...] | None = None
+
+    def refuse_now(self) -> None:
+        """:class:`ValidationFailed` at once if no lookup is left that could add to it."""
+        if not self.pending:
+            self.look_up({})
+
+    def look_up(self, lookups: dict[str, Lookup]) -> dict[str, int]:
+        """The ids of the pending fields; :class:`ValidationFailed` if any check failed."""
+        ids: dict[str, int] = {}
+        messages = {name: list(texts) for name, texts in self.messages.items()}
+        for name in self.pending:
+            found = lookups[name](self.values[name])
+            if found is None:
+                messages[name].append(v.SELECTED_INVALID.format(a=name))
+            else:
+                ids[name] = found
+        errors = v.Errors({name: texts for name, texts in messages.items() if texts})
+        if errors:
+            raise ValidationFailed(errors.in_order(self.order) if self.order else errors.messages)
+        return ids
+
+
+@dataclass(frozen=True)
 class AccountPut:
     reference: str
     number: str | None
@@ -77,8 +113,7 @@ class AccountPut:
 def read_account(params: dict[str, Any]) -> AccountPut:
     errors = v.Errors()
     values, _ = _fields(params, errors, _ACCOUNT_RULES, {"reference": "reference is required."})
-    if errors:
-        raise ValidationFailed(errors.messages)
+    CheckedFields(values, errors.messages, ()).refuse_now()
     return AccountPut(
         values["reference"],
         values.get("number"),
@@ -97,23 +132,39 @@ class ContractPut:
     description: str | None
 
 
-def read_contract(params: dict[str, Any], account: Lookup) -> ContractPut:
+@dataclass(frozen=True)
+class ContractDraft:
+    """A contract body whose account is still to be found."""
+
+    checked: CheckedFields
+
+    def complete(self, account: Lookup) -> ContractPut:
+        ids = self.checked.look_up({"account": account})
+        values = self.checked.values
+        return ContractPut(
+            values.get("reference"),
+            ids["account"],
+            values["start"],
+            values.get("end"),
+            values.get("description"),
+        )
+
+
+def read_contract(params: dict[str, Any]) -> ContractDraft:
     errors = v.Errors()
-    values, ids = _fields(
+    values, pending = _fields(
         params,
         errors,
         _CONTRACT_RULES,
         {"account": "account at field is required.", "start": v.REQUIRED},
-        lookups={"account": account},
+        lookups=("account",),
     )
     start, end = values.get("start"), values.get("end")
     if start and end and end < start:
         errors.add("end", v.AFTER_OR_EQUAL, date="start")
-    if errors:
-        raise ValidationFailed(errors.in_order(list(_CONTRACT_RULES)))
-    return ContractPut(
-        values.get("reference"), ids["account"], values["start"], end, values.get("description")
-    )
+    checked = CheckedFields(values, errors.messages, pending, tuple(_CONTRACT_RULES))
+    checked.refuse_now()
+    return ContractDraft(checked)
 
 
 @dataclass(frozen=True)
@@ -127,27 +178,40 @@ class ActivityPut:
     details: dict[str, str]
 
 
-def read_activity(params: dict[str, Any], contact: Lookup) -> ActivityPut:
+@dataclass(frozen=True)
+class ActivityDraft:
+    """An activity body whose contact, if it names one, is still to be found."""
+
+    checked: CheckedFields
+    details: dict[str, str]
+
+    def complete(self, contact: Lookup) -> ActivityPut:
+        ids = self.checked.look_up({"contact": contact})
+        values = self.checked.values
+        return ActivityPut(
+            values.get("reference"),
+            values["account"],
+            ids.get("contact"),
+            values["type"],
+            values["source"],
+            values["happened_at"],
+            self.details,
+        )
+
+
+def read_activity(params: dict[str, Any]) -> ActivityDraft:
     errors = v.Errors()
-    values, ids = _fields(
+    values, pending = _fields(
         params,
         errors,
         _ACTIVITY_RULES,
         {name: v.REQUIRED for name in ("account", "type", "source", "happened_at")},
-        lookups={"contact": contact},
+        lookups=("contact",),
     )
     details = _details(params, errors)
-    if errors:
-        raise ValidationFailed(errors.messages)
-    return ActivityPut(
-        values.get("reference"),
-        values["account"],
-        ids.get("contact"),
-        values["type"],
-        values["source"],
-        values["happened_at"],
-        details,
-    )
+    checked = CheckedFields(values, errors.messages, pending)
+    checked.refuse_now()
+    return ActivityDraft(checked, details)
 
 
 def _details(params: dict[str, Any], errors: v.Errors) -> dict[str, str]:
@@ -177,10 +241,12 @@ def _fields(
     errors: v.Errors,
     rules: dict[str, v.Rule],
     required: dict[str, str],
-    lookups: dict[str, Lookup] | None = None,
-) -> tuple[dict[str, Any], dict[str, int]]:
+    lookups: tuple[str, ...] = (),
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The values that pass their rules, and which of them (in ``lookups``) must still be
+    looked up; those get an empty slot in ``errors`` for the lookup's message."""
     values: dict[str, Any] = {}
-    ids: dict[str, int] = {}
+    pending: list[str] = []
     for name, rule in rules.items():
         value = v.normalize(params.get(name))
         if value is None:
@@ -190,12 +256,8 @@ def _fields(
         cleaned = rule(name, value, errors)
         if cleaned is None:
             continue
-        lookup = (lookups or {}).get(name)
-        if lookup is not None:
-            found = lookup(cleaned)
-            if found is None:
-                errors.add(name, v.SELECTED_INVALID)
-                continue
-            ids[name] = found
+        if name in lookups:
+            errors.messages[name] = []
+            pending.append(name)
         values[name] = cleaned
-    return values, ids
+    return values, tuple(pending)
