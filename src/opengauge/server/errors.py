@@ -238,3 +238,20 @@ class ServiceUnavailable(ApiError):
     @property
     def headers(self) -> Mapping[str, str]:
         return {"retry-after": "1"}
+
+
+class InjectedFault(ApiError):
+    """The answer a fault rule (``faults.py``) gives instead of the endpoint's.
+
+    Every family renders it as ``{"message": ...}`` except 4.1, whose envelope carries the
+    status as its code (``docs/compatibility.md``).
+    """
+
+    def __init__(self, status: int, message: str, retry_after: int | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {} if self.retry_after is None else {"retry-after": str(self.retry_after)}

@@ -1,5 +1,9 @@
-"""What every endpoint can reach: settings, database, clock, signing keys, abuse limits and
-the sandbox."""
+"""What every layer can reach: settings, database, clock, signing keys, abuse limits and the
+sandbox's journal and fault rules.
+
+It sits beside the packages rather than in ``http/``, so that ``http/`` (generic plumbing)
+depends on nothing above it and every family can take a ``State`` without an import cycle.
+"""
 
 from __future__ import annotations
 
