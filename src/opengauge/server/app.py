@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator
 
 from opengauge.server import metrics
 from opengauge.server.auth import endpoints as auth_endpoints
-from opengauge.server.auth.tokens import KeyRing
 from opengauge.server.bootstrap import prepare_database
 from opengauge.server.clock import Clock
 from opengauge.server.control import endpoints as control_endpoints
@@ -37,6 +36,7 @@ from opengauge.server.state import State
 from opengauge.server.storage import Database
 from opengauge.server.storage.repositories import apps
 from opengauge.server.survey import endpoints as survey_endpoints
+from opengauge.server.tokens import KeyRing
 from opengauge.server.v4_1 import endpoints as v4_1_endpoints
 
 log = logging.getLogger("opengauge")

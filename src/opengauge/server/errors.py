@@ -1,7 +1,7 @@
 """Every error the server puts on the wire, in one place.
 
-Each class knows its HTTP status and its body. Handlers raise them; one renderer
-(``http/responses.py``) turns them into responses. Messages are the CustomerGauge
+Each class knows its HTTP status and its body. Handlers raise them; the dispatcher renders
+them in the format of the route's family (``http/rendering.py``). Messages are the CustomerGauge
 strings, character for character (see ``../shared/spec/README.md`` section 3).
 """
 

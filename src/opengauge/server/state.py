@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from opengauge.server.auth.tokens import KeyRing
 from opengauge.server.clock import Clock
 from opengauge.server.faults import Faults
 from opengauge.server.http.ratelimit import Limiter
 from opengauge.server.journal import Journal
 from opengauge.server.settings import Settings
 from opengauge.server.storage import Database
+from opengauge.server.tokens import KeyRing
 
 
 @dataclass

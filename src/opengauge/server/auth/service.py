@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from opengauge.server.auth.tokens import Claims, KeyRing
 from opengauge.server.clock import Clock
 from opengauge.server.domain.secrets import hash_api_key, hash_secret, new_secret, verify_secret
 from opengauge.server.errors import ApiError, OAuthError, Unauthenticated
@@ -26,6 +25,7 @@ from opengauge.server.http.hosts import region_of_host
 from opengauge.server.journal import note_caller
 from opengauge.server.storage import Database, Tx
 from opengauge.server.storage.repositories import apps, systems
+from opengauge.server.tokens import Claims, KeyRing
 
 GRANT_TYPE = "client_credentials"
 #: The caller an API key is recorded as (the journal's ``caller``, 4.1's ``User``).

@@ -22,7 +22,7 @@ JSON_TYPE = "application/json"
 Headers = Sequence[tuple[bytes, bytes]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A whole answer: status, body, content type and any other headers."""
 

@@ -16,7 +16,6 @@ from typing import Any
 import msgspec
 
 from opengauge.server.auth.service import authenticate_bearer, refuse_after_auth
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.errors import ApiError, BadRequest, ValidationFailed
 from opengauge.server.http.asgi import (
     Receive,
@@ -34,6 +33,7 @@ from opengauge.server.imports import service
 from opengauge.server.journal import note_ignored
 from opengauge.server.state import State
 from opengauge.server.storage import Tx
+from opengauge.server.tokens import Claims
 
 encode = msgspec.json.encode
 IGNORED_FIELDS_HEADER = b"x-opengauge-ignored-fields"

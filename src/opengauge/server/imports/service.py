@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from opengauge.server.auth.service import require_active_app
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.clock import Clock
 from opengauge.server.domain import campaigns as c
 from opengauge.server.domain import duplication as dup
@@ -44,6 +43,7 @@ from opengauge.server.storage.repositories import (
 )
 from opengauge.server.storage.repositories.accounts import AccountFields
 from opengauge.server.storage.repositories.contacts import ContactFields
+from opengauge.server.tokens import Claims
 
 STATUS_QUEUED = "QUEUED"
 STATUS_SENT = "SENT"

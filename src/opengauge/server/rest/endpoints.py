@@ -22,7 +22,6 @@ from opengauge.server.auth.service import (
     refuse_after_auth,
     require_active_app,
 )
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.errors import ApiError
 from opengauge.server.http.bodies import parse_body, parse_form, parse_off_loop
 from opengauge.server.http.responses import json_response, limited_body
@@ -32,6 +31,7 @@ from opengauge.server.rest.schemas import read_subject
 from opengauge.server.rest.service import Stream
 from opengauge.server.state import State
 from opengauge.server.storage import Tx
+from opengauge.server.tokens import Claims
 
 FAMILY = Family("rest")
 ANONYMIZE_PATH = "/v6/system-admin/data-admin/contacts/anonymize"

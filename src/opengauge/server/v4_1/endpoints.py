@@ -23,7 +23,6 @@ from opengauge.server.auth.service import (
     bearer_claims,
     read_api_key,
 )
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.errors import MalformedJson
 from opengauge.server.http.asgi import Scope
 from opengauge.server.http.bodies import (
@@ -40,6 +39,7 @@ from opengauge.server.journal import note_caller
 from opengauge.server.state import State
 from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import apps
+from opengauge.server.tokens import Claims
 from opengauge.server.v4_1.anonymize import service as anonymize
 from opengauge.server.v4_1.call import Call, Module, Principal, Reply, UploadedFile
 from opengauge.server.v4_1.errors import ErrorCode, V41Error, V41TooManyRequests
