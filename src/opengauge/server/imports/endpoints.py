@@ -56,7 +56,13 @@ async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation
         operation = make(params, claims, service.Context(state.clock, settings.base_url, strict))
     except ApiError as refused:
         operation = refuse_after_auth(claims, refused)
-    return await state.db.run(operation)
+    try:
+        return await state.db.run(operation)
+    except ValidationFailed as error:
+        # The journal names the keys a mapping ignored, on a 422 as on a 200.
+        if error.ignored:
+            note_ignored(scope, error.ignored)
+        raise
 
 
 def _strict(scope: Scope, default: bool) -> bool:
@@ -105,27 +111,15 @@ def _header_json(keys: list[str]) -> bytes:
     return json.dumps(keys, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
-async def _run_noting_ignored(
-    state: State, scope: Scope, receive: Receive, make: MakeOperation
-) -> Any:
-    """:func:`_run` for mapped records: a 422 notes the ignored keys in the journal."""
-    try:
-        return await _run(state, scope, receive, make)
-    except ValidationFailed as error:
-        if error.ignored:
-            note_ignored(scope, error.ignored)
-        raise
-
-
 async def put_records(state: State, scope: Scope, receive: Receive, send: Send) -> None:
-    ignored = await _run_noting_ignored(state, scope, receive, service.put_record)
+    ignored = await _run(state, scope, receive, service.put_record)
     if ignored:
         note_ignored(scope, ignored)
     await send_bytes(send, 200, b"", content_type=None, extra=ignored_fields_header(ignored))
 
 
 async def put_personal_link(state: State, scope: Scope, receive: Receive, send: Send) -> None:
-    body, ignored = await _run_noting_ignored(state, scope, receive, service.put_personal_link)
+    body, ignored = await _run(state, scope, receive, service.put_personal_link)
     if ignored:
         note_ignored(scope, ignored)
     await send_bytes(send, 200, encode(body), extra=ignored_fields_header(ignored))
