@@ -13,8 +13,8 @@ SERVER = SRC / "server"
 
 #: Packages of server/ that are layers under the families, not API families.
 LAYERS = frozenset({"http", "domain", "storage"})
-#: What every family may import from another: the bearer check and the caller's claims.
-SHARED = ("opengauge.server.auth.service", "opengauge.server.auth.tokens")
+#: What every family may import from another: the authentication steps.
+SHARED = ("opengauge.server.auth.service",)
 #: (family, family it may import), each for the reason docs/architecture.md gives.
 ALLOWED = frozenset(
     {
@@ -150,3 +150,105 @@ def test_the_sdk_imports_nothing_but_httpx_and_itself() -> None:
             if n.startswith("opengauge") and not n.startswith("opengauge.client")
         ]
         assert outside == [], f"{path.name} imports {outside}"
+
+
+# -- one request contract (issue 11): http/ at the bottom, no package cycles, one skeleton --
+
+SERVER = SRC / "server"
+#: The API families: each serves its routes from ``endpoints.py`` (``ROUTES``) and keeps its
+#: use cases in ``service.py``.
+HTTP_FAMILIES = ("auth", "control", "imports", "operations", "rest", "survey", "v4_1")
+#: Packages that serve no routes: plumbing, pure rules, storage, and use cases shared by
+#: families (seed by the control plane, anonymization by rest and v4_1, outbox by the app).
+OTHER_PACKAGES = ("anonymization", "domain", "http", "outbox", "seed", "storage")
+#: What ``http/`` may import from the server: the wire errors, the settings, the log format.
+HTTP_MAY_IMPORT = {"errors", "settings", "logs"}
+
+
+def _part_of(module: str) -> str | None:
+    """The ``opengauge.server`` child a module belongs to (a package or a top-level module)."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["opengauge", "server"] else None
+
+
+def _package_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in SERVER.rglob("*.py"):
+        own = path.relative_to(SERVER).parts[0].removesuffix(".py")
+        targets = {_part_of(name) for name in _imports(path)} - {None, own}
+        graph.setdefault(own, set()).update(t for t in targets if t is not None)
+    return graph
+
+
+def test_http_imports_nothing_above_it() -> None:
+    for path in _modules("server/http"):
+        above = {_part_of(name) for name in _imports(path)} - {None, "http", *HTTP_MAY_IMPORT}
+        assert above == set(), f"http/{path.name} imports {sorted(a for a in above if a)}"
+
+
+def test_no_import_cycles_among_server_packages() -> None:
+    graph = _package_graph()
+    cycles: list[list[str]] = []
+
+    def walk(node: str, trail: list[str]) -> None:
+        for target in sorted(graph.get(node, ())):
+            if target in trail:
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in done:
+                walk(target, [*trail, target])
+        done.add(node)
+
+    done: set[str] = set()
+    for start in sorted(graph):
+        if start not in done:
+            walk(start, [start])
+    assert cycles == []
+
+
+def test_every_package_is_a_family_or_named_as_something_else() -> None:
+    packages = {p.parent.name for p in SERVER.glob("*/__init__.py")}
+    assert packages == {*HTTP_FAMILIES, *OTHER_PACKAGES}
+
+
+@pytest.mark.parametrize("family", HTTP_FAMILIES)
+def test_every_family_has_the_skeleton(family: str) -> None:
+    folder = SERVER / family
+    assert (folder / "endpoints.py").is_file()
+    # A suite of modules (4.1) keeps one sub-package per module, each with its service.
+    modules = [p.parent for p in folder.glob("*/__init__.py")]
+    assert all((module / "service.py").is_file() for module in modules)
+    assert (folder / "service.py").is_file() or modules
+    tree = ast.parse((folder / "endpoints.py").read_text(encoding="utf-8"))
+    declared = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    }
+    assert {"FAMILY", "ROUTES"} <= declared
+
+
+def test_a_file_name_means_one_layer_everywhere() -> None:
+    """``endpoints.py`` only at a family's root; only endpoint layers touch the framework."""
+    endpoints = {p.parent.name for p in SERVER.rglob("endpoints.py")}
+    assert endpoints == set(HTTP_FAMILIES)
+    for family in (*HTTP_FAMILIES, *OTHER_PACKAGES):
+        if family == "http":
+            continue
+        for path in _modules(f"server/{family}"):
+            if path.name != "endpoints.py":
+                framework = [n for n in _imports(path) if n.startswith(("starlette", "uvicorn"))]
+                framework += [n for n in _imports(path) if n == "opengauge.server.http.routing"]
+                assert framework == [], f"{path.relative_to(SERVER)} imports {framework}"
+
+
+def test_the_app_routes_every_family() -> None:
+    tree = ast.parse((SERVER / "app.py").read_text(encoding="utf-8"))
+    routed = {
+        (node.module or "").removeprefix("opengauge.server.")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and any(alias.name == "endpoints" for alias in node.names)
+    }
+    assert routed == set(HTTP_FAMILIES)

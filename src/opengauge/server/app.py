@@ -1,7 +1,9 @@
 """The ASGI application.
 
-Requests for the hot import paths go straight to raw ASGI endpoints; everything else goes
-through a Starlette router. Both render errors in the wire formats of ``errors.py``.
+Every family exports ``ROUTES``; they are compiled here into one :class:`Router`. Before a
+request reaches its route the app applies OpenGauge's own policy: operator endpoints first
+(no journal, no faults), the control plane's admin token, then the request journal and the
+fault rules. Refusals are rendered by the route's family (``http/rendering.py``).
 """
 
 from __future__ import annotations
@@ -11,30 +13,18 @@ import gc
 import logging
 import secrets
 import time
+import traceback
 from collections.abc import AsyncIterator
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.routing import Route
-
-from opengauge.server import faults, metrics
+from opengauge.server import metrics
 from opengauge.server.auth import endpoints as auth_endpoints
-from opengauge.server.auth.tokens import KeyRing
 from opengauge.server.bootstrap import prepare_database
 from opengauge.server.clock import Clock
 from opengauge.server.control import endpoints as control_endpoints
-from opengauge.server.errors import ApiError, InternalError, MethodNotAllowed, Unauthenticated
-from opengauge.server.http import responses
-from opengauge.server.http.asgi import (
-    Message,
-    Receive,
-    Scope,
-    Send,
-    has_bearer,
-    route_path,
-    send_error,
-)
-from opengauge.server.http.state import State
+from opengauge.server.errors import ApiError, Unauthenticated
+from opengauge.server.http.asgi import Message, Receive, Scope, Send, has_bearer, route_path
+from opengauge.server.http.rendering import JSON_ERRORS, send_reply
+from opengauge.server.http.routing import PathRoutes, Route, Router
 from opengauge.server.imports import endpoints as import_endpoints
 from opengauge.server.journal import SCOPE_KEY, Journal, new_entry
 from opengauge.server.logs import AccessLog
@@ -42,10 +32,12 @@ from opengauge.server.operations import endpoints as operations_endpoints
 from opengauge.server.outbox.sender import OutboxSender, SmtpTarget
 from opengauge.server.rest import endpoints as rest_endpoints
 from opengauge.server.settings import Settings
+from opengauge.server.state import State
 from opengauge.server.storage import Database
 from opengauge.server.storage.repositories import apps
 from opengauge.server.survey import endpoints as survey_endpoints
-from opengauge.server.v4_1 import router as v4_1_router
+from opengauge.server.tokens import KeyRing
+from opengauge.server.v4_1 import endpoints as v4_1_endpoints
 
 log = logging.getLogger("opengauge")
 
@@ -74,35 +66,20 @@ class OpenGaugeApp:
         self.state.limiter.refusal_listeners.append(count_refusal)
         #: Without the control plane its paths are unknown paths like any other (404).
         self._control = settings.control_plane
-        self._operations = operations_endpoints.ROUTES
         self.access_log = AccessLog(settings.log_format) if settings.access_log else None
-        self._fast = {}
-        for path, endpoint in import_endpoints.ROUTES.items():
-            self._fast[path] = endpoint
-            self._fast[path.rstrip("/") if path.endswith("/") else path + "/"] = endpoint
-        self.router = Starlette(
-            routes=[
-                Route("/oauth2/token", auth_endpoints.token, methods=["POST"]),
-                Route("/oauth2/token/", auth_endpoints.token, methods=["POST"]),
-                Route("/.well-known/jwks.json", auth_endpoints.jwks, methods=["GET"]),
-                *rest_endpoints.ROUTES,
-                *v4_1_router.ROUTES,
-                *survey_endpoints.ROUTES,
-                *(control_endpoints.ROUTES if settings.control_plane else ()),
-            ],
-            exception_handlers={
-                ApiError: responses.handle_api_error,
-                HTTPException: responses.handle_http_exception,
-                Exception: responses.handle_unexpected,
-            },
-            lifespan=self._lifespan,
-        )
-        self.router.state.opengauge = self.state
-        # A redirect would be a surprise to API clients; unknown paths get the JSON 404.
-        self.router.router.redirect_slashes = False
+        routes: list[Route[State]] = [
+            *operations_endpoints.ROUTES,
+            *import_endpoints.ROUTES,
+            *auth_endpoints.ROUTES,
+            *rest_endpoints.ROUTES,
+            *v4_1_endpoints.ROUTES,
+            *survey_endpoints.ROUTES,
+            *(control_endpoints.ROUTES if settings.control_plane else ()),
+        ]
+        self.router = Router(routes)
 
     @contextlib.asynccontextmanager
-    async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
+    async def _running(self) -> AsyncIterator[None]:
         self.start()
         sender = self._outbox_sender()
         if sender is not None:
@@ -114,6 +91,25 @@ class OpenGaugeApp:
                 await sender.stop()
             await self.state.limiter.aclose()
             self.stop()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """ASGI lifespan: start on ``startup``, stop on ``shutdown``; a failure is reported
+        to the server and raised, as Starlette does."""
+        await receive()
+        running = self._running()
+        try:
+            await running.__aenter__()
+        except BaseException:
+            await send({"type": "lifespan.startup.failed", "message": traceback.format_exc()})
+            raise
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        try:
+            await running.__aexit__(None, None, None)
+        except BaseException:
+            await send({"type": "lifespan.shutdown.failed", "message": traceback.format_exc()})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
 
     def _outbox_sender(self) -> OutboxSender | None:
         settings = self.settings
@@ -163,26 +159,26 @@ class OpenGaugeApp:
             self.access_log.stop()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.router(scope, receive, send)
+        kind = scope["type"]
+        if kind != "http":
+            if kind == "lifespan":
+                await self._lifespan(receive, send)
+            elif kind == "websocket":
+                await send({"type": "websocket.close", "code": 1000})
             return
-        # The path as the router matches it: mounted under a root path, that prefix is cut.
+        # The path as routes match it: mounted under a root path, that prefix is cut.
         path = route_path(scope)
-        operation = self._operations.get(path)
-        if operation is not None:
-            try:
-                await operation(self.state, scope, receive, send)
-            except Exception:
-                log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-                await send_error(send, InternalError())
+        found, params = self.router.match(path)
+        state = self.state
+        if found is not None and not found.family.journaled:
+            await self.router.serve(state, found, params, path, scope, receive, send)
             return
         if self._control and path.startswith(CONTROL_PREFIX):
-            if not self._is_admin(scope):
-                await send_error(send, Unauthenticated())
-                return
-            await self.router(scope, receive, send)
+            if self._is_admin(scope):
+                await self.router.serve(state, found, params, path, scope, receive, send)
+            else:
+                await send_reply(send, JSON_ERRORS.render(Unauthenticated(), path))
             return
-        state = self.state
         entry = scope[SCOPE_KEY] = new_entry(scope, path, state.clock.time())
         started = time.perf_counter()
 
@@ -192,13 +188,9 @@ class OpenGaugeApp:
             await send(message)
 
         try:
-            if state.faults.rules:
-                rule = state.faults.pick(scope["method"], path)
-                if rule is not None:
-                    entry.fault = rule.id
-                    if await faults.apply(rule, path, send_noting_status):
-                        return
-            await self._route(path, scope, receive, send_noting_status)
+            if state.faults.rules and await self._faulted(found, path, scope, send_noting_status):
+                return
+            await self.router.serve(state, found, params, path, scope, receive, send_noting_status)
         finally:
             elapsed = time.perf_counter() - started
             entry.duration_ms = elapsed * 1000
@@ -207,19 +199,20 @@ class OpenGaugeApp:
             if self.access_log is not None:
                 self.access_log.write(entry)
 
-    async def _route(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = self._fast.get(path)
-        if endpoint is None:
-            await self.router(scope, receive, send)
-            return
-        if scope["method"] != "PUT":
-            await send_error(send, MethodNotAllowed(["PUT"]))
-            return
-        try:
-            await endpoint(self.state, scope, receive, send)
-        except Exception:
-            log.exception("unhandled error on PUT %s", scope["path"])
-            await send_error(send, InternalError())
+    async def _faulted(
+        self, found: PathRoutes[State] | None, path: str, scope: Scope, send: Send
+    ) -> bool:
+        """Apply the first fault rule that fires; True when it answered instead of the route."""
+        rule = self.state.faults.pick(scope["method"], path)
+        if rule is None:
+            return False
+        scope[SCOPE_KEY].fault = rule.id
+        error: ApiError | None = await rule.fire()
+        if error is None:
+            return False
+        errors = found.family.errors if found is not None else JSON_ERRORS
+        await send_reply(send, errors.render(error, path))
+        return True
 
     def _is_admin(self, scope: Scope) -> bool:
         """Whether the request carries the admin token (compared in constant time)."""

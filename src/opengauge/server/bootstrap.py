@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from opengauge.server.auth.tokens import new_signing_key
 from opengauge.server.clock import Clock
 from opengauge.server.storage import Database, Tx, migrate
 from opengauge.server.storage.repositories import apps
+from opengauge.server.tokens import new_signing_key
 
 log = logging.getLogger("opengauge")
 

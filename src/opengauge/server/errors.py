@@ -1,7 +1,7 @@
 """Every error the server puts on the wire, in one place.
 
-Each class knows its HTTP status and its body. Handlers raise them; one renderer
-(``http/responses.py``) turns them into responses. Messages are the CustomerGauge
+Each class knows its HTTP status and its body. Handlers raise them; the dispatcher renders
+them in the format of the route's family (``http/rendering.py``). Messages are the CustomerGauge
 strings, character for character (see ``../shared/spec/README.md`` section 3).
 """
 
@@ -238,3 +238,20 @@ class ServiceUnavailable(ApiError):
     @property
     def headers(self) -> Mapping[str, str]:
         return {"retry-after": "1"}
+
+
+class InjectedFault(ApiError):
+    """The answer a fault rule (``faults.py``) gives instead of the endpoint's.
+
+    Every family renders it as ``{"message": ...}`` except 4.1, whose envelope carries the
+    status as its code (``docs/compatibility.md``).
+    """
+
+    def __init__(self, status: int, message: str, retry_after: int | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {} if self.retry_after is None else {"retry-after": str(self.retry_after)}

@@ -6,8 +6,9 @@ seeded when the rule gives a seed, so a test sees the same sequence every run). 
 adds its latency, then answers its status instead of the endpoint (a rule without a status
 only slows the request down). After ``count`` firings the rule is gone.
 
-Fault bodies use the error format of the API family the path belongs to; see
-``docs/compatibility.md``. Rules live in the server process's memory.
+A firing rule's answer is an :class:`InjectedFault`, rendered by the app in the error format
+of the API family the path belongs to; see ``docs/compatibility.md``. Rules live in the
+server process's memory.
 """
 
 from __future__ import annotations
@@ -22,10 +23,7 @@ from fnmatch import translate
 from http import HTTPStatus
 from typing import Any
 
-import msgspec
-
-from opengauge.server.http.asgi import Send, send_bytes
-from opengauge.server.v4_1.rendering import render
+from opengauge.server.errors import InjectedFault
 
 #: Laravel's texts for the statuses a fault most often has.
 MESSAGES = {
@@ -33,7 +31,6 @@ MESSAGES = {
     500: "Server Error",
     503: "Service Unavailable",
 }
-V4_1_PREFIX = "/v4.1/"
 
 
 @dataclass
@@ -69,6 +66,15 @@ class FaultRule:
         if self.retry_after is not None:
             return self.retry_after
         return 1 if self.status in (429, 503) else None
+
+    async def fire(self) -> InjectedFault | None:
+        """Wait the rule's latency, then the answer to give; None when the request goes on."""
+        if self.latency_ms:
+            await asyncio.sleep(self.latency_ms / 1000)
+        if self.status is None:
+            return None
+        message = MESSAGES.get(self.status) or HTTPStatus(self.status).phrase
+        return InjectedFault(self.status, message, self.header_retry_after)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,28 +143,3 @@ class Faults:
                         self.remove(rule.id)
                 return rule
         return None
-
-
-async def apply(rule: FaultRule, path: str, send: Send) -> bool:
-    """Wait the rule's latency, then answer its status; False when the request goes on."""
-    if rule.latency_ms:
-        await asyncio.sleep(rule.latency_ms / 1000)
-    if rule.status is None:
-        return False
-    body, content_type = fault_body(rule.status, path)
-    extra = []
-    retry_after = rule.header_retry_after
-    if retry_after is not None:
-        extra.append((b"retry-after", str(retry_after).encode()))
-    await send_bytes(send, rule.status, body, content_type.encode(), extra)
-    return True
-
-
-def fault_body(status: int, path: str) -> tuple[bytes, str]:
-    """The body a failing request of this path's API family would carry, and its type."""
-    message = MESSAGES.get(status) or HTTPStatus(status).phrase
-    if path.startswith(V4_1_PREFIX):
-        # The 4.1 table has no code for throttling or outages: Code carries the HTTP status.
-        name = path.partition("&")[0]
-        return render({"Error": {"Message": message, "Code": status}}, name.endswith(".xml"))
-    return msgspec.json.encode({"message": message}), "application/json"

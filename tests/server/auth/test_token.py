@@ -148,7 +148,7 @@ def test_missing_or_bad_bearer_is_401(tenant: Tenant, authorization: str | None)
 
 
 def test_token_signed_by_someone_else_is_401(tenant: Tenant) -> None:
-    from opengauge.server.auth.tokens import new_signing_key
+    from opengauge.server.tokens import new_signing_key
 
     kid, pem = new_signing_key()
     forged = jwt.encode(

@@ -104,3 +104,13 @@ def test_region_of_host(host: str | None, region: str) -> None:
 def test_region_label_first_or_last_does_not_count() -> None:
     assert region_of_host("us.example.com", "au") == "au"
     assert region_of_host("example.com.us", "au") == "au"
+
+
+def test_wrong_method_on_a_path_of_several_routes_lists_them_all(server: RunningServer) -> None:
+    # Regression: each control-plane method is its own route; Allow named only the first.
+    admin = {"Authorization": f"Bearer {server.app.admin_token}"}
+    with server.client(headers=admin) as http:
+        response = http.put("/_opengauge/clock")
+    assert response.status_code == 405
+    assert response.content == b'{"message":"Method not allowed."}'
+    assert response.headers["allow"] == "GET, HEAD, POST, DELETE"

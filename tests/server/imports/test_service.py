@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.clock import Clock
 from opengauge.server.domain import mapping as m
 from opengauge.server.errors import ValidationFailed
 from opengauge.server.imports import service
 from opengauge.server.imports.records import HANDLERS
+from opengauge.server.tokens import Claims
 
 CLAIMS = Claims(app_id=1, client_id="c", system_id=1, region="eu", expires_at=0)
 CONTEXT = service.Context(Clock(), "http://sandbox")

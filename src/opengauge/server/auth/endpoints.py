@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from opengauge.server.auth import service
 from opengauge.server.errors import (
+    ApiError,
     MalformedJson,
     MultipartTooLarge,
     OAuthError,
@@ -15,21 +16,33 @@ from opengauge.server.errors import (
 from opengauge.server.http.bodies import parse_body, parse_form, parse_off_loop
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.ratelimit import client_address
+from opengauge.server.http.rendering import JsonErrors, Reply
 from opengauge.server.http.responses import json_response, limited_body
-from opengauge.server.http.state import State
+from opengauge.server.http.routing import Family, Route, request_endpoint
 from opengauge.server.journal import note_caller
+from opengauge.server.state import State
 
 
-async def token(request: Request) -> Response:
-    state: State = request.app.state.opengauge
+class CognitoErrors(JsonErrors):
+    """The token endpoint's refusals: Cognito's ``{"error": ...}`` where Cognito has one
+    (``OAuthError``), the plain JSON error otherwise (the body limit, faults, crashes)."""
+
+    def render(self, error: ApiError, path: str) -> Reply:
+        if isinstance(error, MultipartTooLarge):
+            # Cognito's answer to a request it can't read; the plain 413 is for the body limit.
+            error = OAuthError("invalid_request")
+        return super().render(error, path)
+
+
+FAMILY = Family("auth", CognitoErrors())
+
+
+async def token(state: State, request: Request) -> Response:
     body = await limited_body(request, state.settings.max_body_bytes)
     try:
         params = await parse_off_loop(parse_body, body, request.headers.get("content-type", ""))
     except MalformedJson:
         params = {}
-    except MultipartTooLarge:
-        # Cognito's answer to a request it can't read; the plain 413 is for the body limit.
-        raise OAuthError("invalid_request") from None
     token_request = service.read_token_request(
         params, parse_form(request.url.query), request.headers.get("authorization")
     )
@@ -56,6 +69,11 @@ def _wrong_credentials(error: Exception) -> bool:
     return isinstance(error, OAuthError) and error.message == "invalid_client"
 
 
-async def jwks(request: Request) -> Response:
-    state: State = request.app.state.opengauge
+async def jwks(state: State, request: Request) -> Response:
     return json_response(state.keys.jwks())
+
+
+ROUTES: list[Route[State]] = [
+    Route("/oauth2/token", ("POST",), request_endpoint(token), FAMILY, trailing_slash=True),
+    Route("/.well-known/jwks.json", ("GET",), request_endpoint(jwks), FAMILY),
+]

@@ -12,26 +12,23 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from opengauge.server.control import schemas
 from opengauge.server.control import service as control
 from opengauge.server.errors import ResourceNotFound, ValidationFailed
 from opengauge.server.http.responses import json_response, limited_body
-from opengauge.server.http.state import State
+from opengauge.server.http.routing import Family, Route, request_endpoint
 from opengauge.server.journal import Entry
 from opengauge.server.seed.schemas import Seed, SeedError
+from opengauge.server.state import State
 
+FAMILY = Family("control")
 PREFIX = "/_opengauge"
+Handler = Callable[[State, Request], Awaitable[Response]]
 OUTBOX_LIMIT = 100
 OUTBOX_MAX = 1000
 #: Seed documents may be bigger than an API request.
 SEED_MAX_BYTES = 16 * 1024 * 1024
-
-
-def _state(request: Request) -> State:
-    state: State = request.app.state.opengauge
-    return state
 
 
 def _data(value: Any, status: int = 200) -> Response:
@@ -46,8 +43,8 @@ def _deleted() -> Response:
     return Response(status_code=204)
 
 
-async def _body(request: Request, limit: int | None = None) -> bytes:
-    return await limited_body(request, limit or _state(request).settings.max_body_bytes)
+async def _body(state: State, request: Request, limit: int | None = None) -> bytes:
+    return await limited_body(request, limit or state.settings.max_body_bytes)
 
 
 def _system(request: Request) -> str:
@@ -57,10 +54,9 @@ def _system(request: Request) -> str:
 # -- seeds and reset ------------------------------------------------------------------
 
 
-async def reset(request: Request) -> Response:
+async def reset(state: State, request: Request) -> Response:
     """Delete every system, re-apply the seeds the server started with, and clear the
     journal, the faults, the clock and the rate-limit counts."""
-    state = _state(request)
     try:
         seeds = control.startup_seeds(state.settings)
     except SeedError as error:
@@ -74,10 +70,9 @@ async def reset(request: Request) -> Response:
     return _data({"systems": applied})
 
 
-async def apply_seed(request: Request) -> Response:
+async def apply_seed(state: State, request: Request) -> Response:
     """Apply a seed document (YAML or JSON), creating or updating what it declares."""
-    state = _state(request)
-    seed = schemas.read_seed(await _body(request, SEED_MAX_BYTES))
+    seed = schemas.read_seed(await _body(state, request, SEED_MAX_BYTES))
     return _data({"systems": await _apply(state, [seed])})
 
 
@@ -92,23 +87,21 @@ async def _apply(state: State, seeds: list[Seed], *, wipe: bool = False) -> list
 # -- systems --------------------------------------------------------------------------
 
 
-async def list_systems(request: Request) -> Response:
-    return _data(await _state(request).db.run(control.list_systems))
+async def list_systems(state: State, request: Request) -> Response:
+    return _data(await state.db.run(control.list_systems))
 
 
-async def create_system(request: Request) -> Response:
-    state = _state(request)
-    spec = schemas.read_system(await _body(request))
+async def create_system(state: State, request: Request) -> Response:
+    spec = schemas.read_system(await _body(state, request))
     (applied,) = await _apply(state, [Seed(systems=[spec])])
     return _created(applied["created"], applied)
 
 
-async def show_system(request: Request) -> Response:
-    return _data(await _state(request).db.run(control.show_system(_system(request))))
+async def show_system(state: State, request: Request) -> Response:
+    return _data(await state.db.run(control.show_system(_system(request))))
 
 
-async def delete_system(request: Request) -> Response:
-    state = _state(request)
+async def delete_system(state: State, request: Request) -> Response:
     system_id = await state.db.run(control.delete_system(_system(request)))
     state.journal.clear(system_id)
     return _deleted()
@@ -119,20 +112,18 @@ async def delete_system(request: Request) -> Response:
 Lister = Callable[[Any, int], list[dict[str, Any]]]
 
 
-def _lister(lister: Lister) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        return _data(await _state(request).db.run(control.list_of(_system(request), lister)))
+def _lister(lister: Lister) -> Handler:
+    async def endpoint(state: State, request: Request) -> Response:
+        return _data(await state.db.run(control.list_of(_system(request), lister)))
 
     return endpoint
 
 
-def _deleter(
-    param: str, delete: Callable[[str, str], control.Operation]
-) -> Callable[[Request], Awaitable[Response]]:
+def _deleter(param: str, delete: Callable[[str, str], control.Operation]) -> Handler:
     """DELETE of one entry of a system, named by the path parameter ``param``."""
 
-    async def endpoint(request: Request) -> Response:
-        await _state(request).db.run(delete(_system(request), request.path_params[param]))
+    async def endpoint(state: State, request: Request) -> Response:
+        await state.db.run(delete(_system(request), request.path_params[param]))
         return _deleted()
 
     return endpoint
@@ -145,17 +136,15 @@ delete_campaign = _deleter("name", control.delete_campaign)
 delete_bounce = _deleter("email", control.delete_bounce)
 
 
-async def _entry(request: Request, kind: str) -> Any:
+async def _entry(state: State, request: Request, kind: str) -> Any:
     """A posted seed entry of ``kind``, checked against the system's configuration."""
-    state = _state(request)
-    body = await _body(request)
+    body = await _body(state, request)
     context = await state.db.run(control.system_context(_system(request)))
     return schemas.read_entry(body, kind, context)
 
 
-async def put_app(request: Request) -> Response:
-    state = _state(request)
-    app = await _entry(request, "connected_apps")
+async def put_app(state: State, request: Request) -> Response:
+    app = await _entry(state, request, "connected_apps")
     secret_hash = await asyncio.to_thread(control.hash_app_secret, app)
     created = await state.db.run(
         control.put_app(_system(request), app, secret_hash, state.clock.timestamp())
@@ -164,9 +153,8 @@ async def put_app(request: Request) -> Response:
     return _created(created, {**shown, "active": app.active})
 
 
-async def put_mapping(request: Request) -> Response:
-    state = _state(request)
-    mapping = await _entry(request, "mappings")
+async def put_mapping(state: State, request: Request) -> Response:
+    mapping = await _entry(state, request, "mappings")
     created = await state.db.run(
         control.put_mapping(_system(request), mapping, state.clock.timestamp())
     )
@@ -174,15 +162,14 @@ async def put_mapping(request: Request) -> Response:
     return _created(created, {**shown, "data_type": mapping.data_type, "fields": mapping.fields})
 
 
-async def put_touchpoint(request: Request) -> Response:
-    name = schemas.read_touchpoint(await _body(request))
-    created = await _state(request).db.run(control.put_touchpoint(_system(request), name))
+async def put_touchpoint(state: State, request: Request) -> Response:
+    name = schemas.read_touchpoint(await _body(state, request))
+    created = await state.db.run(control.put_touchpoint(_system(request), name))
     return _created(created, {"name": name})
 
 
-async def put_campaign(request: Request) -> Response:
-    state = _state(request)
-    campaign = await _entry(request, "campaigns")
+async def put_campaign(state: State, request: Request) -> Response:
+    campaign = await _entry(state, request, "campaigns")
     created = await state.db.run(
         control.put_campaign(_system(request), campaign, state.clock.timestamp())
     )
@@ -191,9 +178,8 @@ async def put_campaign(request: Request) -> Response:
     return _created(created, {**shown, "duplication_days": campaign.duplication_days})
 
 
-async def put_bounce(request: Request) -> Response:
-    state = _state(request)
-    bounce = await _entry(request, "bounces")
+async def put_bounce(state: State, request: Request) -> Response:
+    bounce = await _entry(state, request, "bounces")
     created = await state.db.run(
         control.put_bounce(_system(request), bounce, state.clock.timestamp())
     )
@@ -214,9 +200,9 @@ def _limit(request: Request) -> int:
     return int(raw)
 
 
-async def list_outbox(request: Request) -> Response:
+async def list_outbox(state: State, request: Request) -> Response:
     name = request.path_params.get("system")
-    return _data(await _state(request).db.run(control.list_outbox(name, _limit(request))))
+    return _data(await state.db.run(control.list_outbox(name, _limit(request))))
 
 
 # -- journal --------------------------------------------------------------------------
@@ -229,26 +215,23 @@ async def _journal_json(state: State, entries: list[Entry]) -> list[dict[str, An
     return [e.to_json(names.get(e.system_id) if e.system_id is not None else None) for e in ordered]
 
 
-async def journal(request: Request) -> Response:
+async def journal(state: State, request: Request) -> Response:
     """Every system's entries, and those of requests nobody was recognised for."""
-    state = _state(request)
     entries = [e for system_id in state.journal.systems() for e in state.journal.entries(system_id)]
     return _data(await _journal_json(state, entries))
 
 
-async def clear_journal(request: Request) -> Response:
-    _state(request).journal.clear(everything=True)
+async def clear_journal(state: State, request: Request) -> Response:
+    state.journal.clear(everything=True)
     return _deleted()
 
 
-async def system_journal(request: Request) -> Response:
-    state = _state(request)
+async def system_journal(state: State, request: Request) -> Response:
     system_id = await state.db.run(control.system_id_of(_system(request)))
     return _data(await _journal_json(state, state.journal.entries(system_id)))
 
 
-async def clear_system_journal(request: Request) -> Response:
-    state = _state(request)
+async def clear_system_journal(state: State, request: Request) -> Response:
     state.journal.clear(await state.db.run(control.system_id_of(_system(request))))
     return _deleted()
 
@@ -256,13 +239,13 @@ async def clear_system_journal(request: Request) -> Response:
 # -- faults ---------------------------------------------------------------------------
 
 
-async def list_faults(request: Request) -> Response:
-    return _data([rule.to_json() for rule in _state(request).faults.rules])
+async def list_faults(state: State, request: Request) -> Response:
+    return _data([rule.to_json() for rule in state.faults.rules])
 
 
-async def add_fault(request: Request) -> Response:
-    spec = schemas.read_fault(await _body(request))
-    rule = _state(request).faults.add(
+async def add_fault(state: State, request: Request) -> Response:
+    spec = schemas.read_fault(await _body(state, request))
+    rule = state.faults.add(
         spec.path,
         methods=spec.methods,
         status=spec.status,
@@ -275,14 +258,14 @@ async def add_fault(request: Request) -> Response:
     return _data(rule.to_json(), 201)
 
 
-async def clear_faults(request: Request) -> Response:
-    _state(request).faults.clear()
+async def clear_faults(state: State, request: Request) -> Response:
+    state.faults.clear()
     return _deleted()
 
 
-async def delete_fault(request: Request) -> Response:
+async def delete_fault(state: State, request: Request) -> Response:
     fault_id = request.path_params["fault"]
-    if not _state(request).faults.remove(fault_id):
+    if not state.faults.remove(fault_id):
         raise ResourceNotFound(f"Fault [{fault_id}] not found.")
     return _deleted()
 
@@ -299,13 +282,12 @@ def _clock_json(state: State) -> dict[str, Any]:
     }
 
 
-async def show_clock(request: Request) -> Response:
-    return _data(_clock_json(_state(request)))
+async def show_clock(state: State, request: Request) -> Response:
+    return _data(_clock_json(state))
 
 
-async def change_clock(request: Request) -> Response:
-    state = _state(request)
-    change, moment = schemas.read_clock_change(await _body(request))
+async def change_clock(state: State, request: Request) -> Response:
+    change, moment = schemas.read_clock_change(await _body(state, request))
     clock = state.clock
     before = (clock.offset, clock.frozen)
     if change.offset is not None:
@@ -324,13 +306,13 @@ async def change_clock(request: Request) -> Response:
     return _data(_clock_json(state))
 
 
-async def reset_clock(request: Request) -> Response:
-    _state(request).clock.reset()
-    return _data(_clock_json(_state(request)))
+async def reset_clock(state: State, request: Request) -> Response:
+    state.clock.reset()
+    return _data(_clock_json(state))
 
 
-def _routes() -> list[Route]:
-    table: list[tuple[str, Callable[[Request], Awaitable[Response]], str]] = [
+def _routes() -> list[Route[State]]:
+    table: list[tuple[str, Handler, str]] = [
         ("/reset", reset, "POST"),
         ("/seed", apply_seed, "POST"),
         ("/systems", list_systems, "GET"),
@@ -366,7 +348,10 @@ def _routes() -> list[Route]:
         ("/clock", change_clock, "POST"),
         ("/clock", reset_clock, "DELETE"),
     ]
-    return [Route(PREFIX + path, endpoint, methods=[method]) for path, endpoint, method in table]
+    return [
+        Route(PREFIX + path, (method,), request_endpoint(handler), FAMILY)
+        for path, handler, method in table
+    ]
 
 
 ROUTES = _routes()

@@ -1,8 +1,9 @@
-"""Small helpers for the raw ASGI endpoints on the hot import path.
+"""Small helpers for raw ASGI endpoints: the ASGI types, headers, bodies, answers.
 
-The import endpoints skip the framework's request and response objects: parsing headers once
-and writing two ASGI messages is most of the work a request needs, and it is measurably
-faster (see ``bench/``). Everything else uses Starlette.
+The hot import endpoints skip the framework's request and response objects: parsing headers
+once and writing two ASGI messages is most of the work a request needs, and it is measurably
+faster (see ``bench/``). Handlers that prefer a Starlette ``Request`` get one through
+``routing.request_endpoint``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from opengauge.server.errors import ApiError, ClientDisconnected, PayloadTooLarge
+from opengauge.server.errors import ClientDisconnected, PayloadTooLarge
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -96,11 +97,3 @@ async def send_bytes(
 
 async def send_json(send: Send, status: int, value: Any) -> None:
     await send_bytes(send, status, _encode(value))
-
-
-async def send_error(
-    send: Send, error: ApiError, extra: Iterable[tuple[bytes, bytes]] = ()
-) -> None:
-    headers = [(k.encode(), v.encode()) for k, v in error.headers.items()]
-    headers.extend(extra)
-    await send_bytes(send, error.status, _encode(error.body()), extra=headers)

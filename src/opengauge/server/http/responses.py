@@ -1,26 +1,15 @@
-"""Rendering for the Starlette-routed endpoints: JSON bodies and wire errors."""
+"""Helpers for handlers that take a Starlette ``Request``: JSON responses, bounded bodies."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 import msgspec
-from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from opengauge.server.errors import (
-    ApiError,
-    ClientDisconnected,
-    InternalError,
-    MethodNotAllowed,
-    NotFound,
-    PayloadTooLarge,
-)
-
-log = logging.getLogger("opengauge.http")
+from opengauge.server.errors import ClientDisconnected, PayloadTooLarge
 
 
 def json_response(
@@ -29,10 +18,6 @@ def json_response(
     return Response(
         msgspec.json.encode(value), status, headers=headers, media_type="application/json"
     )
-
-
-def error_response(error: ApiError) -> Response:
-    return json_response(error.body(), error.status, error.headers)
 
 
 async def limited_body(request: Request, limit: int) -> bytes:
@@ -52,23 +37,3 @@ async def limited_body(request: Request, limit: int) -> bytes:
     except ClientDisconnect:
         raise ClientDisconnected() from None
     return b"".join(chunks)
-
-
-async def handle_api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc)
-
-
-async def handle_http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
-        return error_response(MethodNotAllowed([m.strip() for m in allowed.split(",") if m]))
-    if exc.status_code == 404:
-        return error_response(NotFound())
-    return json_response({"message": exc.detail}, exc.status_code, exc.headers)
-
-
-async def handle_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(InternalError())

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from opengauge.server.auth.service import require_active_app
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.domain import validation as v
 from opengauge.server.errors import ValidationFailed
 from opengauge.server.imports.common import Context, makes_parent_loop
@@ -14,6 +13,7 @@ from opengauge.server.imports.schemas import read_account
 from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import accounts
 from opengauge.server.storage.repositories.accounts import AccountFields
+from opengauge.server.tokens import Claims
 
 
 def put_account(params: dict[str, Any], claims: Claims, context: Context) -> Callable[[Tx], int]:

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from opengauge.server.auth.service import require_active_app
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.imports.common import Context, new_reference
 from opengauge.server.imports.schemas import read_activity
 from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import accounts, contacts, records
+from opengauge.server.tokens import Claims
 
 
 def put_activity(

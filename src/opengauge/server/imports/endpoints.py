@@ -3,18 +3,19 @@
 Each endpoint checks the token's signature, reads the body and hands one operation to the
 database; the operation checks that the app is still active before anything else, so the
 order of answers is the real service's: 401, then problems with the body, then the data.
+Refusals are raised and rendered by the family's format: Laravel JSON, plus the header that
+names the record keys a mapping ignored.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
 from opengauge.server.auth.service import authenticate_bearer, refuse_after_auth
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.errors import ApiError, BadRequest, ValidationFailed
 from opengauge.server.http.asgi import (
     Receive,
@@ -23,15 +24,16 @@ from opengauge.server.http.asgi import (
     header,
     read_body,
     send_bytes,
-    send_error,
     send_json,
 )
 from opengauge.server.http.bodies import parse_body, parse_off_loop
-from opengauge.server.http.hosts import region_of_host
-from opengauge.server.http.state import State
+from opengauge.server.http.rendering import JsonErrors, Reply
+from opengauge.server.http.routing import Family, Route
 from opengauge.server.imports import service
-from opengauge.server.journal import note_caller, note_ignored
+from opengauge.server.journal import note_ignored
+from opengauge.server.state import State
 from opengauge.server.storage import Tx
+from opengauge.server.tokens import Claims
 
 encode = msgspec.json.encode
 IGNORED_FIELDS_HEADER = b"x-opengauge-ignored-fields"
@@ -41,15 +43,12 @@ _STRICT_VALUES = {"1": True, "true": True, "on": True, "0": False, "false": Fals
 #: The ignored-keys header stays small: clients choke on huge header lines.
 IGNORED_FIELDS_MAX_BYTES = 1024
 
-Endpoint = Callable[[State, Scope, Receive, Send], Awaitable[None]]
 MakeOperation = Callable[[dict[str, Any], Claims, service.Context], Callable[[Tx], Any]]
 
 
 async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation) -> Any:
     settings = state.settings
-    region = region_of_host(header(scope, b"host"), settings.default_region)
-    claims = authenticate_bearer(header(scope, b"authorization"), region, state.keys, state.clock)
-    note_caller(scope, claims.system_id, claims.client_id)
+    claims = authenticate_bearer(scope, state.keys, state.clock, settings.default_region)
     try:
         strict = _strict(scope, settings.strict_mapping)
         body = await read_body(receive, settings.max_body_bytes)
@@ -57,7 +56,13 @@ async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation
         operation = make(params, claims, service.Context(state.clock, settings.base_url, strict))
     except ApiError as refused:
         operation = refuse_after_auth(claims, refused)
-    return await state.db.run(operation)
+    try:
+        return await state.db.run(operation)
+    except ValidationFailed as error:
+        # The journal names the keys a mapping ignored, on a 422 as on a 200.
+        if error.ignored:
+            note_ignored(scope, error.ignored)
+        raise
 
 
 def _strict(scope: Scope, default: bool) -> bool:
@@ -70,13 +75,18 @@ def _strict(scope: Scope, default: bool) -> bool:
     return strict
 
 
-async def _refuse(scope: Scope, send: Send, error: ApiError) -> None:
-    """Send ``error``; a 422 of a mapped record also names the ignored keys."""
-    if isinstance(error, ValidationFailed) and error.ignored:
-        note_ignored(scope, error.ignored)
-        await send_error(send, error, ignored_fields_header(error.ignored))
-        return
-    await send_error(send, error)
+class ImportErrors(JsonErrors):
+    """Laravel JSON; a 422 of a mapped record also names the keys the mapping ignored."""
+
+    def render(self, error: ApiError, path: str) -> Reply:
+        reply = super().render(error, path)
+        if isinstance(error, ValidationFailed) and error.ignored:
+            extra = ignored_fields_header(error.ignored)
+            return Reply(reply.status, reply.body, reply.content_type, [*reply.headers, *extra])
+        return reply
+
+
+FAMILY = Family("imports", ImportErrors())
 
 
 def ignored_fields_header(ignored: list[str]) -> list[tuple[bytes, bytes]]:
@@ -102,59 +112,42 @@ def _header_json(keys: list[str]) -> bytes:
 
 
 async def put_records(state: State, scope: Scope, receive: Receive, send: Send) -> None:
-    try:
-        ignored = await _run(state, scope, receive, service.put_record)
-    except ApiError as error:
-        await _refuse(scope, send, error)
-        return
+    ignored = await _run(state, scope, receive, service.put_record)
     if ignored:
         note_ignored(scope, ignored)
     await send_bytes(send, 200, b"", content_type=None, extra=ignored_fields_header(ignored))
 
 
 async def put_personal_link(state: State, scope: Scope, receive: Receive, send: Send) -> None:
-    try:
-        body, ignored = await _run(state, scope, receive, service.put_personal_link)
-    except ApiError as error:
-        await _refuse(scope, send, error)
-        return
+    body, ignored = await _run(state, scope, receive, service.put_personal_link)
     if ignored:
         note_ignored(scope, ignored)
     await send_bytes(send, 200, encode(body), extra=ignored_fields_header(ignored))
 
 
 async def put_accounts(state: State, scope: Scope, receive: Receive, send: Send) -> None:
-    try:
-        status = await _run(state, scope, receive, service.put_account)
-    except ApiError as error:
-        await send_error(send, error)
-        return
+    status = await _run(state, scope, receive, service.put_account)
     await send_json(send, status, {})
 
 
 async def put_contracts(state: State, scope: Scope, receive: Receive, send: Send) -> None:
-    try:
-        status, body = await _run(state, scope, receive, service.put_contract)
-    except ApiError as error:
-        await send_error(send, error)
-        return
+    status, body = await _run(state, scope, receive, service.put_contract)
     await send_json(send, status, body)
 
 
 async def put_activities(state: State, scope: Scope, receive: Receive, send: Send) -> None:
-    try:
-        status, body = await _run(state, scope, receive, service.put_activity)
-    except ApiError as error:
-        await send_error(send, error)
-        return
+    status, body = await _run(state, scope, receive, service.put_activity)
     await send_json(send, status, body)
 
 
-#: Path -> endpoint; each path is served with and without its trailing slash.
-ROUTES: dict[str, Endpoint] = {
-    "/records/": put_records,
-    "/personal-link/": put_personal_link,
-    "/accounts": put_accounts,
-    "/contracts": put_contracts,
-    "/activities/": put_activities,
-}
+#: Each path is served with and without its trailing slash.
+ROUTES: list[Route[State]] = [
+    Route(path, ("PUT",), endpoint, FAMILY, trailing_slash=True)
+    for path, endpoint in (
+        ("/records/", put_records),
+        ("/personal-link/", put_personal_link),
+        ("/accounts", put_accounts),
+        ("/contracts", put_contracts),
+        ("/activities/", put_activities),
+    )
+]

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from opengauge.server.auth.service import require_active_app
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.domain import campaigns as c
 from opengauge.server.domain import duplication as dup
 from opengauge.server.domain import mapping as m
@@ -25,6 +24,7 @@ from opengauge.server.imports.common import (
 from opengauge.server.imports.schemas import read_record_import
 from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import contacts, records, systems
+from opengauge.server.tokens import Claims
 
 STATUS_SENT = "SENT"
 VECTOR_PERSONAL_LINK = "Personal Link"

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from opengauge.server.auth.service import require_active_app
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain import records as r
 from opengauge.server.domain import revenue as revenue_rules
@@ -41,6 +40,7 @@ from opengauge.server.storage.repositories import (
     revenue,
     systems,
 )
+from opengauge.server.tokens import Claims
 
 STATUS_QUEUED = "QUEUED"
 STATUS_RESPONDED = "RESPONDED"

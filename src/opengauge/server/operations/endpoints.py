@@ -8,23 +8,17 @@ the API itself is refusing requests.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Awaitable, Callable
 
 from opengauge.server import metrics
-from opengauge.server.errors import Forbidden, MethodNotAllowed
-from opengauge.server.http.asgi import (
-    Receive,
-    Scope,
-    Send,
-    has_bearer,
-    send_bytes,
-    send_error,
-    send_json,
-)
-from opengauge.server.http.state import State
+from opengauge.server.errors import Forbidden
+from opengauge.server.http.asgi import Receive, Scope, Send, has_bearer, send_bytes, send_json
+from opengauge.server.http.routing import Family, Route
 from opengauge.server.operations import service
+from opengauge.server.state import State
 
-Endpoint = Callable[[State, Scope, Receive, Send], Awaitable[None]]
+#: Outside the request journal and the fault rules: they must answer while the API is
+#: being faulted, and a scrape every few seconds would crowd out the API's own entries.
+FAMILY = Family("operations", journaled=False)
 
 #: Headers a reverse proxy adds: a request that carries one came from elsewhere, even
 #: though its connection comes from the proxy on loopback.
@@ -48,8 +42,7 @@ async def readyz(state: State, scope: Scope, receive: Receive, send: Send) -> No
 async def scrape(state: State, scope: Scope, receive: Receive, send: Send) -> None:
     """The Prometheus text: from loopback without a proxy in between, or with the admin token."""
     if not (_is_local(scope) or has_bearer(scope, state.admin_token.encode())):
-        await send_error(send, Forbidden())
-        return
+        raise Forbidden()
     text = metrics.render(await service.outbox_counts(state.db))
     await send_bytes(send, 200, text, metrics.CONTENT_TYPE)
 
@@ -69,18 +62,7 @@ def _is_local(scope: Scope) -> bool:
     return loopback and not any(key in _FORWARDED for key, _ in scope["headers"])
 
 
-def _get_only(endpoint: Endpoint) -> Endpoint:
-    async def guarded(state: State, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] not in ("GET", "HEAD"):
-            await send_error(send, MethodNotAllowed(["GET", "HEAD"]))
-            return
-        await endpoint(state, scope, receive, send)
-
-    return guarded
-
-
-ROUTES: dict[str, Endpoint] = {
-    "/healthz": _get_only(healthz),
-    "/readyz": _get_only(readyz),
-    "/metrics": _get_only(scrape),
-}
+ROUTES: list[Route[State]] = [
+    Route(path, ("GET",), endpoint, FAMILY)
+    for path, endpoint in (("/healthz", healthz), ("/readyz", readyz), ("/metrics", scrape))
+]

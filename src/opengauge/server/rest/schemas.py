@@ -1,4 +1,5 @@
-"""Wire shapes of the v7 sync export and the checks of its query string.
+"""Wire shapes of the v7 sync export and the checks of its query string, and the body of the
+v6 contact anonymization.
 
 The query string is read like Laravel reads it (PHP brackets, trimmed values, empty strings
 as absent); refusals are Laravel 422 bodies with the parameter names as attributes.
@@ -12,6 +13,7 @@ from typing import Any, Final
 
 import msgspec
 
+from opengauge.server.anonymization.service import Subject
 from opengauge.server.domain import validation as v
 from opengauge.server.errors import ValidationFailed
 from opengauge.server.storage.repositories.exports import ExportRow, Period, PeriodColumn
@@ -276,3 +278,21 @@ def _properties(row: ExportRow) -> list[Field]:
 
 def _link(row: ExportRow, base_url: str) -> str | None:
     return None if row.link_code is None else f"{base_url}/r/{row.link_code}"
+
+
+def read_subject(params: dict[str, Any]) -> Subject:
+    """The contact named by the body, or :class:`ValidationFailed` (422, Laravel 8 summary)."""
+    errors = v.Errors()
+    email = v.normalize(params.get("email"))
+    phone_name = "phone" if v.normalize(params.get("phone")) is not None else "telephone"
+    phone = v.normalize(params.get(phone_name))
+    if email is None and phone is None:
+        errors.add("email", v.REQUIRED_WITHOUT, values="phone")
+        errors.add("phone", v.REQUIRED_WITHOUT, values="email")
+    if email is not None:
+        email = v.email()("email", email, errors)
+    if phone is not None:
+        phone = v.phone()(phone_name, phone, errors)
+    if errors:
+        raise ValidationFailed(errors.in_order(["email", "phone", "telephone"]))
+    return Subject(email=email, phone=phone)

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from opengauge.server.auth.service import require_active_app
-from opengauge.server.auth.tokens import Claims
 from opengauge.server.rest import schemas
 from opengauge.server.rest.schemas import ExportQuery
 from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import exports
 from opengauge.server.storage.repositories.exports import ExportRow
+from opengauge.server.tokens import Claims
 
 Render = Callable[[list[ExportRow], frozenset[str], str], schemas.Data]
 

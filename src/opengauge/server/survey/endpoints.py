@@ -5,19 +5,19 @@ These are pages for people, not API endpoints: every answer, refusals included, 
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
 
-from opengauge.server.errors import ApiError, TooManyRequests
+from opengauge.server.errors import ApiError, InjectedFault, TooManyRequests
 from opengauge.server.http.bodies import parse_multipart, parse_off_loop, parse_urlencoded
+from opengauge.server.http.rendering import JsonErrors, Reply
 from opengauge.server.http.responses import limited_body
-from opengauge.server.http.state import State
+from opengauge.server.http.routing import Family, Route, request_endpoint
+from opengauge.server.state import State
 from opengauge.server.survey import pages, service
 from opengauge.server.survey.errors import InvalidAnswer
 from opengauge.server.survey.schemas import Provenance, read_answer, read_token
@@ -34,7 +34,7 @@ PAGE_HEADERS = {
     "cache-control": "no-store",
 }
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+HTML_TYPE = "text/html; charset=utf-8"
 
 
 def _html(body: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -45,20 +45,25 @@ def _redirect(code: str, status: int, suffix: str = "") -> Response:
     return RedirectResponse("/r/" + quote(code, safe="") + suffix, status, headers=PAGE_HEADERS)
 
 
-def _pages(endpoint: Endpoint) -> Endpoint:
-    """Render refusals as HTML pages instead of the API's JSON errors."""
+class PageErrors(JsonErrors):
+    """Refusals as HTML pages: the form again with its message for an invalid answer, an
+    error page otherwise. Injected faults keep their JSON body (``docs/compatibility.md``)."""
 
-    @functools.wraps(endpoint)
-    async def wrapper(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except InvalidAnswer as refused:
-            form = pages.survey(refused.page, error=refused.message, comment=refused.typed_comment)
-            return _html(form, refused.status)
-        except ApiError as refused:
-            return _html(pages.error(refused.status), refused.status, refused.headers)
+    def render(self, error: ApiError, path: str) -> Reply:
+        if isinstance(error, InjectedFault):
+            return super().render(error, path)
+        if isinstance(error, InvalidAnswer):
+            form = pages.survey(error.page, error=error.message, comment=error.typed_comment)
+            return _page_reply(form, error.status, {})
+        return _page_reply(pages.error(error.status), error.status, error.headers)
 
-    return wrapper
+
+def _page_reply(body: str, status: int, headers: Mapping[str, str]) -> Reply:
+    pairs = [(name.encode(), value.encode()) for name, value in {**PAGE_HEADERS, **headers}.items()]
+    return Reply(status, body.encode(), HTML_TYPE, pairs)
+
+
+FAMILY = Family("survey", PageErrors())
 
 
 async def _form(request: Request, state: State) -> dict[str, Any]:
@@ -88,16 +93,12 @@ async def _count_submission(code: str, state: State) -> None:
         raise TooManyRequests(wait)
 
 
-@_pages
-async def show_survey(request: Request) -> Response:
-    state: State = request.app.state.opengauge
+async def show_survey(state: State, request: Request) -> Response:
     page = await service.show_survey(request.path_params["code"], db=state.db)
     return _html(pages.thank_you(page) if page.answered else pages.survey(page))
 
 
-@_pages
-async def submit_answer(request: Request) -> Response:
-    state: State = request.app.state.opengauge
+async def submit_answer(state: State, request: Request) -> Response:
     code = request.path_params["code"]
     await _count_submission(code, state)
     answer = read_answer(await _form(request, state))
@@ -108,16 +109,12 @@ async def submit_answer(request: Request) -> Response:
     return _redirect(code, 303)
 
 
-@_pages
-async def show_unsubscribe(request: Request) -> Response:
-    state: State = request.app.state.opengauge
+async def show_unsubscribe(state: State, request: Request) -> Response:
     page = await service.show_unsubscribe(request.path_params["code"], db=state.db)
     return _html(pages.unsubscribe(page))
 
 
-@_pages
-async def unsubscribe(request: Request) -> Response:
-    state: State = request.app.state.opengauge
+async def unsubscribe(state: State, request: Request) -> Response:
     await _count_submission(request.path_params["code"], state)
     form_token = read_token(await _form(request, state))
     await service.unsubscribe(
@@ -130,26 +127,18 @@ async def unsubscribe(request: Request) -> Response:
     return _html(pages.unsubscribed())
 
 
-async def short_link(request: Request) -> Response:
+async def short_link(state: State, request: Request) -> Response:
     """``/s/{code}``, the short form of a survey link."""
     return _redirect(request.path_params["code"], 302)
 
 
-def _get_or_post(get: Endpoint, post: Endpoint) -> Endpoint:
-    """One route for both methods, so that a 405 lists them both in ``Allow``."""
-
-    async def endpoint(request: Request) -> Response:
-        return await (post if request.method == "POST" else get)(request)
-
-    return endpoint
-
-
-ROUTES: list[BaseRoute] = [
-    Route("/r/{code}", _get_or_post(show_survey, submit_answer), methods=["GET", "POST"]),
-    Route(
-        "/r/{code}/unsubscribe",
-        _get_or_post(show_unsubscribe, unsubscribe),
-        methods=["GET", "POST"],
-    ),
-    Route("/s/{code}", short_link, methods=["GET"]),
+ROUTES: list[Route[State]] = [
+    Route(path, (method,), request_endpoint(endpoint), FAMILY)
+    for path, method, endpoint in (
+        ("/r/{code}", "GET", show_survey),
+        ("/r/{code}", "POST", submit_answer),
+        ("/r/{code}/unsubscribe", "GET", show_unsubscribe),
+        ("/r/{code}/unsubscribe", "POST", unsubscribe),
+        ("/s/{code}", "GET", short_link),
+    )
 ]

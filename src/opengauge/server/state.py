@@ -1,17 +1,21 @@
-"""What every endpoint can reach: settings, database, clock, signing keys, abuse limits and
-the sandbox."""
+"""What every layer can reach: settings, database, clock, signing keys, abuse limits and the
+sandbox's journal and fault rules.
+
+It sits beside the packages rather than in ``http/``, so that ``http/`` (generic plumbing)
+depends on nothing above it and every family can take a ``State`` without an import cycle.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from opengauge.server.auth.tokens import KeyRing
 from opengauge.server.clock import Clock
 from opengauge.server.faults import Faults
 from opengauge.server.http.ratelimit import Limiter
 from opengauge.server.journal import Journal
 from opengauge.server.settings import Settings
 from opengauge.server.storage import Database
+from opengauge.server.tokens import KeyRing
 
 
 @dataclass

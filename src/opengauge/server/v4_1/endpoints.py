@@ -10,17 +10,21 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from opengauge.server.auth.tokens import Claims
-from opengauge.server.domain.secrets import hash_api_key
-from opengauge.server.errors import ApiError, MalformedJson, PayloadTooLarge
+from opengauge.server.auth.service import (
+    API_KEY_CALLER,
+    app_is_active,
+    authenticate_api_key,
+    bearer_claims,
+    read_api_key,
+)
+from opengauge.server.errors import MalformedJson
+from opengauge.server.http.asgi import Scope
 from opengauge.server.http.bodies import (
     parse_body,
     parse_form,
@@ -29,23 +33,46 @@ from opengauge.server.http.bodies import (
 )
 from opengauge.server.http.hosts import region_of_host
 from opengauge.server.http.ratelimit import client_address
-from opengauge.server.http.responses import error_response, limited_body
-from opengauge.server.http.state import State
+from opengauge.server.http.responses import limited_body
+from opengauge.server.http.routing import Family, Route, request_endpoint
 from opengauge.server.journal import note_caller
+from opengauge.server.state import State
 from opengauge.server.storage import Tx
-from opengauge.server.storage.repositories import apps, systems
-from opengauge.server.v4_1.anonymize.endpoints import MODULES as ANONYMIZE
+from opengauge.server.storage.repositories import apps
+from opengauge.server.tokens import Claims
+from opengauge.server.v4_1.anonymize import service as anonymize
 from opengauge.server.v4_1.call import Call, Module, Principal, Reply, UploadedFile
 from opengauge.server.v4_1.errors import ErrorCode, V41Error, V41TooManyRequests
-from opengauge.server.v4_1.hierarchy.endpoints import MODULES as HIERARCHY
-from opengauge.server.v4_1.lists.endpoints import MODULES as LISTS
-from opengauge.server.v4_1.rendering import render
-from opengauge.server.v4_1.revenue.endpoints import MODULES as REVENUE
+from opengauge.server.v4_1.hierarchy import service as hierarchy
+from opengauge.server.v4_1.lists import service as lists
+from opengauge.server.v4_1.rendering import V41Errors, is_xml, render
+from opengauge.server.v4_1.revenue import service as revenue
 
-MODULES: dict[str, Module] = {**LISTS, **ANONYMIZE, **HIERARCHY, **REVENUE}
+FAMILY = Family("v4_1", V41Errors())
+#: Room for a revenue file well over the 2 MB limit plus multipart framing, so an oversized
+#: file reaches the service and is refused with an upload log rather than cut off unread.
+UPLOAD_BODY_BYTES = 4 * 1024 * 1024
+
+#: Module path -> its handlers by HTTP method (each runs inside the request's operation).
+MODULES: dict[str, Module] = {
+    "lists/unsubscribe": Module({"GET": lists.list_unsubscribes, "POST": lists.add_unsubscribe}),
+    "lists/bounce": Module({"GET": lists.list_bounces}),
+    "anonymize": Module({"GET": anonymize.preview, "POST": anonymize.run}),
+    "hierarchy": Module(
+        {
+            "GET": hierarchy.list_divisions,
+            "POST": hierarchy.add_division,
+            "PUT": hierarchy.update_division,
+            "DELETE": hierarchy.delete_division,
+        }
+    ),
+    "company/revenue_file_automate": Module(
+        {"POST": revenue.upload}, max_body_bytes=UPLOAD_BODY_BYTES, prepare=revenue.read_upload
+    ),
+    "file/company-revenue": Module({"GET": revenue.list_uploads}),
+}
 #: The one thread that reads uploaded files (``Module.prepare``), for every app in the process.
 _FILE_READER = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="opengauge-files")
-API_USER = "api_key"
 
 
 @dataclass(frozen=True)
@@ -59,38 +86,27 @@ def _credentials(request: Request, params: dict[str, Any], state: State) -> _Cre
     authorization = request.headers.get("authorization", "")
     scheme, _, value = authorization.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
-        claims = state.keys.verify(value.strip(), state.clock.time())
-        return _Credentials(claims, None) if claims else _Credentials(None, None)
-    if scheme.lower() == "api_key" and value.strip():
-        return _Credentials(None, value.strip())
-    key = params.get("api_key")
-    return _Credentials(None, key if isinstance(key, str) and key else None)
+        return _Credentials(bearer_claims(authorization, state.keys, state.clock), None)
+    return _Credentials(None, read_api_key(authorization, params))
 
 
-def _authenticate(
-    tx: Tx, credentials: _Credentials, region: str, scope: MutableMapping[str, Any]
-) -> Principal:
+def _authenticate(tx: Tx, credentials: _Credentials, region: str, scope: Scope) -> Principal:
     """The caller, or 200000: unknown, revoked or wrong-region credentials alike."""
     claims = credentials.claims
     if claims is not None:
-        if claims.region == region and apps.is_active(
-            tx, claims.app_id, claims.client_id, claims.system_id
-        ):
+        if claims.region == region and app_is_active(tx, claims):
             note_caller(scope, claims.system_id, claims.client_id)
             return Principal(claims.system_id, apps.name_of(tx, claims.app_id))
     elif credentials.api_key is not None:
-        found = systems.find_by_api_key_hash(tx, hash_api_key(credentials.api_key))
-        if found is not None and found[1] == region:
-            note_caller(scope, found[0], API_USER)
-            return Principal(found[0], API_USER)
+        system_id = authenticate_api_key(tx, scope, credentials.api_key, region)
+        if system_id is not None:
+            return Principal(system_id, API_KEY_CALLER)
     raise V41Error(ErrorCode.INVALID_API_KEY)
 
 
-def _reply(
-    envelope: dict[str, Any], status: int, xml: bool, headers: Mapping[str, str] | None = None
-) -> Response:
+def _reply(envelope: dict[str, Any], status: int, xml: bool) -> Response:
     body, content_type = render(envelope, xml)
-    return Response(body, status, headers, media_type=content_type)
+    return Response(body, status, media_type=content_type)
 
 
 async def _parameters(
@@ -112,30 +128,22 @@ async def _parameters(
     return params, files
 
 
-async def dispatch(request: Request) -> Response:
-    state: State = request.app.state.opengauge
+async def dispatch(state: State, request: Request) -> Response:
+    """Find the module and its handler; refusals are raised, in the family's format."""
     path, _, tail = request.path_params["path"].partition("&")
-    xml = path.endswith(".xml")
-    name = path.removesuffix(".xml") if xml else path.removesuffix(".json")
+    name = path.removesuffix(".xml") if path.endswith(".xml") else path.removesuffix(".json")
     module = MODULES.get(name)
     if module is None:
-        return _reply(V41Error(ErrorCode.MODULE_DOES_NOT_EXIST).body(), 404, xml)
+        raise V41Error(ErrorCode.MODULE_DOES_NOT_EXIST)
     if request.method not in module.handlers:
-        return _reply(V41Error(ErrorCode.METHOD_DOES_NOT_EXIST).body(), 405, xml)
+        raise V41Error(ErrorCode.METHOD_DOES_NOT_EXIST)
     # Failed authentications count per address; a refusal reads no body and no database, and
     # keys being checked count as failures to come (simultaneous guesses are a sequence).
     limit_key = f"address:{client_address(request.scope)}"
-    try:
-        async with state.limiter.v4_1.guard(
-            limit_key, refusal=V41TooManyRequests, failed=_wrong_credentials
-        ):
-            return await _answer(request, state, module, tail, xml)
-    except V41TooManyRequests as refusal:
-        return _reply(refusal.body(), refusal.status, xml, refusal.headers)
-    except V41Error as error:
-        return _reply(error.body(), error.status, xml)
-    except ApiError as error:
-        return error_response(error)
+    async with state.limiter.v4_1.guard(
+        limit_key, refusal=V41TooManyRequests, failed=_wrong_credentials
+    ):
+        return await _answer(request, state, module, tail, is_xml(path))
 
 
 def _wrong_credentials(error: Exception) -> bool:
@@ -145,13 +153,8 @@ def _wrong_credentials(error: Exception) -> bool:
 async def _answer(request: Request, state: State, module: Module, tail: str, xml: bool) -> Response:
     """The module's answer; a refusal is raised (a wrong key as 200000, for the limit)."""
     handler = module.handlers[request.method]
-    try:
-        body = await limited_body(request, module.max_body_bytes or state.settings.max_body_bytes)
-        params, files = await _parameters(request, tail, body)
-    except PayloadTooLarge as error:
-        # The table has no code for this; the envelope stays the 4.1 one.
-        envelope = {"Error": {"Message": error.message, "Code": int(ErrorCode.INVALID_ARGUMENTS)}}
-        return _reply(envelope, error.status, xml)
+    body = await limited_body(request, module.max_body_bytes or state.settings.max_body_bytes)
+    params, files = await _parameters(request, tail, body)
     call = Call(request.method, params, state.clock, state.settings.base_url, files)
     credentials = _credentials(request, params, state)
     region = region_of_host(request.headers.get("host"), state.settings.default_region)
@@ -172,11 +175,12 @@ async def _answer(request: Request, state: State, module: Module, tail: str, xml
     return _reply({"Data": result}, 200, xml)
 
 
-ROUTES = [
+ROUTES: list[Route[State]] = [
     # Every method reaches dispatch, so a module without it answers 300003, not the generic 405.
     Route(
         "/v4.1/{path:path}",
-        dispatch,
-        methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
+        ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"),
+        request_endpoint(dispatch),
+        FAMILY,
     ),
 ]
