@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 PeriodColumn = Literal["date_creation", "date_order", "date_sent", "date_response"]
 
