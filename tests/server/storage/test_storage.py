@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,18 +11,6 @@ from alembic.migration import MigrationContext
 from opengauge.server.errors import ValidationFailed
 from opengauge.server.storage import Database, Tx, migrate
 from opengauge.server.storage.tables import metadata
-from tests.conftest import BACKENDS, POSTGRES_URL
-from tests.support import postgres_database
-
-
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A new, empty database."""
-    if request.param == "sqlite":
-        yield Database(f"sqlite:///{tmp_path / 'fresh.db'}")
-    else:
-        with postgres_database(POSTGRES_URL) as url:
-            yield Database(url)
 
 
 def test_migrations_upgrade_and_downgrade(database: Database) -> None:
@@ -46,20 +32,6 @@ def test_migrations_match_the_table_definitions(database: Database) -> None:
     finally:
         engine.dispose()
     assert diff == []
-
-
-@pytest.fixture
-def migrated(database: Database) -> Database:
-    migrate.upgrade(database)
-    database.run_sync(
-        lambda tx: tx.write(
-            "INSERT INTO systems (name, region, api_key_hash, duplication_enabled,"
-            " duplication_days, duplication_fields, created_at)"
-            " VALUES ('s', 'eu', 'h', ?, 0, '[]', '2024-01-01 00:00:00')",
-            (False,),
-        )
-    )
-    return database
 
 
 def _add_touchpoint(name: str) -> object:

@@ -93,7 +93,7 @@ async def _apply(state: State, seeds: list[Seed], *, wipe: bool = False) -> list
 
 
 async def list_systems(request: Request) -> Response:
-    return _data(await _state(request).db.run(control.list_systems))
+    return _data(await _state(request).db.read(control.list_systems))
 
 
 async def create_system(request: Request) -> Response:
@@ -104,7 +104,7 @@ async def create_system(request: Request) -> Response:
 
 
 async def show_system(request: Request) -> Response:
-    return _data(await _state(request).db.run(control.show_system(_system(request))))
+    return _data(await _state(request).db.read(control.show_system(_system(request))))
 
 
 async def delete_system(request: Request) -> Response:
@@ -121,7 +121,7 @@ Lister = Callable[[Any, int], list[dict[str, Any]]]
 
 def _lister(lister: Lister) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        return _data(await _state(request).db.run(control.list_of(_system(request), lister)))
+        return _data(await _state(request).db.read(control.list_of(_system(request), lister)))
 
     return endpoint
 
@@ -216,7 +216,7 @@ def _limit(request: Request) -> int:
 
 async def list_outbox(request: Request) -> Response:
     name = request.path_params.get("system")
-    return _data(await _state(request).db.run(control.list_outbox(name, _limit(request))))
+    return _data(await _state(request).db.read(control.list_outbox(name, _limit(request))))
 
 
 # -- journal --------------------------------------------------------------------------
@@ -224,7 +224,7 @@ async def list_outbox(request: Request) -> Response:
 
 async def _journal_json(state: State, entries: list[Entry]) -> list[dict[str, Any]]:
     ids = sorted({e.system_id for e in entries if e.system_id is not None})
-    names: dict[int, str] = await state.db.run(control.system_names(ids)) if ids else {}
+    names: dict[int, str] = await state.db.read(control.system_names(ids)) if ids else {}
     ordered = sorted(entries, key=lambda e: e.id)
     return [e.to_json(names.get(e.system_id) if e.system_id is not None else None) for e in ordered]
 
@@ -243,13 +243,13 @@ async def clear_journal(request: Request) -> Response:
 
 async def system_journal(request: Request) -> Response:
     state = _state(request)
-    system_id = await state.db.run(control.system_id_of(_system(request)))
+    system_id = await state.db.read(control.system_id_of(_system(request)))
     return _data(await _journal_json(state, state.journal.entries(system_id)))
 
 
 async def clear_system_journal(request: Request) -> Response:
     state = _state(request)
-    state.journal.clear(await state.db.run(control.system_id_of(_system(request))))
+    state.journal.clear(await state.db.read(control.system_id_of(_system(request))))
     return _deleted()
 
 

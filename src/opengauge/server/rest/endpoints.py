@@ -25,7 +25,7 @@ async def _export(request: Request, stream: Stream) -> Response:
     )
     note_caller(request.scope, claims.system_id, claims.client_id)
     params = parse_form(request.url.query)
-    page = await state.db.run(service.read_page(params, claims, stream))
+    page = await state.db.read(service.read_page(params, claims, stream))
     return json_response(service.render_page(page, stream, state.settings.base_url))
 
 

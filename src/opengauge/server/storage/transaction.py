@@ -26,13 +26,21 @@ class Tx:
     An error in a queued statement surfaces there too.
     """
 
-    __slots__ = ("_cursor", "_pg", "_pipeline", "cache", "wrote")
+    __slots__ = ("_cursor", "_pg", "_pipeline", "_settle", "cache", "wrote")
 
     _pg_sql: dict[str, str] = {}
 
-    def __init__(self, connection: Any, dialect: str, pipeline: Any = None) -> None:
+    def __init__(
+        self,
+        connection: Any,
+        dialect: str,
+        pipeline: Any = None,
+        *,
+        settle: Callable[[], None] | None = None,
+    ) -> None:
         self._cursor = connection.cursor()
         self._pipeline = pipeline
+        self._settle = settle
         self._pg = dialect == "postgresql"
         self.wrote = False
         #: Lookups that stay true for the whole transaction (an app's state, a mapping),
@@ -83,6 +91,15 @@ class Tx:
         self._cursor.execute(self._sql(sql), params)
         row: Row | None = self._cursor.fetchone()
         return row
+
+    def settle_sqlite_writes(self) -> None:
+        """On a SQLite reader: wait for the write in flight and see what it commits.
+
+        The group-commit writer holds the write lock for its whole transaction, so there
+        nothing is in flight; PostgreSQL needs a lock on the tables concerned instead.
+        """
+        if self._settle is not None:
+            self._settle()
 
     def flush(self) -> None:
         """Wait for every queued statement, raising the first one's error (pipeline mode)."""

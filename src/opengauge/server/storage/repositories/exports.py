@@ -96,6 +96,9 @@ def page(
     sql = _SELECT.format(answered="NOT " if responded else "", period=condition)
     if tx.is_postgres:
         _wait_for_writes_in_flight(tx)
+    else:
+        # One writer at a time: every id handed out so far is committed once it is done.
+        tx.settle_sqlite_writes()
     return [ExportRow(*row) for row in tx.all(sql, params)]
 
 
