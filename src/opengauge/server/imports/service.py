@@ -157,7 +157,7 @@ def _apply(
     elif dt == m.ACCOUNT_ALIAS:
         accounts.add_alias(tx, system_id, clean.ids["account.name"], clean.values["account.alias"])
     elif dt == m.CONTACT:
-        _upsert_contact(tx, system_id, mapping, clean, now)
+        _put_contact(tx, system_id, clean, now)
     elif dt == m.EXTERNAL_RESPONSE:
         _create_external_response(tx, system_id, mapping, clean, now)
     elif dt in m.SURVEY_TYPES:
@@ -203,23 +203,25 @@ def _add_revenue_line(tx: Tx, system_id: int, clean: r.CleanRecord, now: str) ->
 def _upsert_account(
     tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, now: str
 ) -> int | None:
+    account = _account_of(tx, system_id, clean, now)
+    return None if account is None else accounts.upsert(tx, system_id, *account, now)
+
+
+def _account_of(
+    tx: Tx, system_id: int, clean: r.CleanRecord, now: str
+) -> tuple[str, AccountFields] | None:
+    """The record's account name and fields, its parent account made sure of; None if none."""
     name = clean.get("account.name")
     if name is None:
         return None
     parent = clean.get("account.parent")
     # A parent that would close a loop was refused by the field rules already.
     parent_id = accounts.ensure(tx, system_id, parent, now) if parent is not None else None
-    return accounts.upsert(
-        tx,
-        system_id,
-        name,
-        AccountFields(
-            number=clean.get("account.number"),
-            manager=clean.get("account.manager"),
-            region=clean.get("account.region"),
-            parent_id=parent_id,
-        ),
-        now,
+    return name, AccountFields(
+        number=clean.get("account.number"),
+        manager=clean.get("account.manager"),
+        region=clean.get("account.region"),
+        parent_id=parent_id,
     )
 
 
@@ -238,21 +240,26 @@ def _upsert_contact(
     tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, now: str
 ) -> int:
     account_id = _upsert_account(tx, system_id, mapping, clean, now)
-    return contacts.upsert(
-        tx,
-        system_id,
-        ContactFields(
-            email=clean.get("contact.email"),
-            phone=clean.get("contact.phone"),
-            first_name=clean.get("contact.first_name"),
-            last_name=clean.get("contact.last_name"),
-            number=clean.get("contact.number"),
-            job_position=clean.get("contact.job_position"),
-            job_level=clean.get("contact.job_level"),
-            language=clean.get("contact.language"),
-            account_id=account_id,
-        ),
-        now,
+    return contacts.upsert(tx, system_id, _contact_fields(clean, account_id), now)
+
+
+def _put_contact(tx: Tx, system_id: int, clean: r.CleanRecord, now: str) -> None:
+    """A Contact record: nothing waits for its upserts (on PostgreSQL one queued statement)."""
+    account = _account_of(tx, system_id, clean, now)
+    contacts.put_with_account(tx, system_id, account, _contact_fields(clean, None), now)
+
+
+def _contact_fields(clean: r.CleanRecord, account_id: int | None) -> ContactFields:
+    return ContactFields(
+        email=clean.get("contact.email"),
+        phone=clean.get("contact.phone"),
+        first_name=clean.get("contact.first_name"),
+        last_name=clean.get("contact.last_name"),
+        number=clean.get("contact.number"),
+        job_position=clean.get("contact.job_position"),
+        job_level=clean.get("contact.job_level"),
+        language=clean.get("contact.language"),
+        account_id=account_id,
     )
 
 
