@@ -120,3 +120,53 @@ def test_transaction_rolls_back_on_error(migrated: Database) -> None:
     with pytest.raises(RuntimeError):
         write_then_fail()
     assert _names(migrated) == []
+
+
+def _send_touchpoint(name: str) -> object:
+    def operation(tx: Tx) -> str:
+        tx.send("INSERT INTO touchpoints (system_id, name) VALUES (1, ?)", (name,))
+        return name
+
+    return operation
+
+
+def _send_duplicate_then_refuse(tx: Tx) -> None:
+    tx.send("INSERT INTO touchpoints (system_id, name) VALUES (1, 'same')")
+    raise ValidationFailed({"x": ["refused after a write the database refuses"]})
+
+
+def test_a_queued_write_that_fails_is_isolated(migrated: Database) -> None:
+    """On PostgreSQL the failure surfaces at the commit, not in the operation."""
+    results = asyncio.run(
+        _run_all(
+            migrated,
+            [_send_touchpoint("same"), _send_touchpoint("same"), _send_touchpoint("c")],
+        )
+    )
+    assert results[0] == "same"
+    assert getattr(results[1], "status", None) == 500
+    assert results[2] == "c"
+    assert _names(migrated) == ["same", "c"]
+
+
+def test_a_refusal_after_a_failing_queued_write_is_the_write_failure(
+    migrated: Database,
+) -> None:
+    """As without the pipeline: the database's refusal came first, so it is the answer."""
+    results = asyncio.run(
+        _run_all(migrated, [_send_touchpoint("same"), _send_duplicate_then_refuse])
+    )
+    assert results[0] == "same"
+    assert getattr(results[1], "status", None) == 500
+    assert _names(migrated) == ["same"]
+
+
+def test_stop_tells_queued_requests_to_come_back(migrated: Database) -> None:
+    async def body() -> list[object]:
+        migrated.start()
+        future = migrated.run(_add_touchpoint("late"))
+        migrated.stop()
+        return await asyncio.gather(future, return_exceptions=True)
+
+    (result,) = asyncio.run(body())
+    assert getattr(result, "status", None) == 503
