@@ -159,7 +159,7 @@ class System:
         return [dict(zip(columns[1:], row[1:], strict=True)) for row in rows]
 
     def _read(self, query: Callable[[Tx], T]) -> T:
-        return self._db.run_sync(query)
+        return self._db.read_sync(query)
 
 
 class _Environment:

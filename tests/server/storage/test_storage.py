@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,18 +12,6 @@ from alembic.migration import MigrationContext
 from opengauge.server.errors import ValidationFailed
 from opengauge.server.storage import Database, Tx, migrate
 from opengauge.server.storage.tables import metadata
-from tests.conftest import BACKENDS, POSTGRES_URL
-from tests.support import postgres_database
-
-
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A new, empty database."""
-    if request.param == "sqlite":
-        yield Database(f"sqlite:///{tmp_path / 'fresh.db'}")
-    else:
-        with postgres_database(POSTGRES_URL) as url:
-            yield Database(url)
 
 
 def test_migrations_upgrade_and_downgrade(database: Database) -> None:
@@ -46,20 +33,6 @@ def test_migrations_match_the_table_definitions(database: Database) -> None:
     finally:
         engine.dispose()
     assert diff == []
-
-
-@pytest.fixture
-def migrated(database: Database) -> Database:
-    migrate.upgrade(database)
-    database.run_sync(
-        lambda tx: tx.write(
-            "INSERT INTO systems (name, region, api_key_hash, duplication_enabled,"
-            " duplication_days, duplication_fields, created_at)"
-            " VALUES ('s', 'eu', 'h', ?, 0, '[]', '2024-01-01 00:00:00')",
-            (False,),
-        )
-    )
-    return database
 
 
 def _add_touchpoint(name: str) -> Callable[[Tx], str]:
@@ -148,3 +121,53 @@ def test_transaction_rolls_back_on_error(migrated: Database) -> None:
     with pytest.raises(RuntimeError):
         write_then_fail()
     assert _names(migrated) == []
+
+
+def _send_touchpoint(name: str) -> Callable[[Tx], str]:
+    def operation(tx: Tx) -> str:
+        tx.send("INSERT INTO touchpoints (system_id, name) VALUES (1, ?)", (name,))
+        return name
+
+    return operation
+
+
+def _send_duplicate_then_refuse(tx: Tx) -> None:
+    tx.send("INSERT INTO touchpoints (system_id, name) VALUES (1, 'same')")
+    raise ValidationFailed({"x": ["refused after a write the database refuses"]})
+
+
+def test_a_queued_write_that_fails_is_isolated(migrated: Database) -> None:
+    """On PostgreSQL the failure surfaces at the commit, not in the operation."""
+    results = asyncio.run(
+        _run_all(
+            migrated,
+            [_send_touchpoint("same"), _send_touchpoint("same"), _send_touchpoint("c")],
+        )
+    )
+    assert results[0] == "same"
+    assert getattr(results[1], "status", None) == 500
+    assert results[2] == "c"
+    assert _names(migrated) == ["same", "c"]
+
+
+def test_a_refusal_after_a_failing_queued_write_is_the_write_failure(
+    migrated: Database,
+) -> None:
+    """As without the pipeline: the database's refusal came first, so it is the answer."""
+    results = asyncio.run(
+        _run_all(migrated, [_send_touchpoint("same"), _send_duplicate_then_refuse])
+    )
+    assert results[0] == "same"
+    assert getattr(results[1], "status", None) == 500
+    assert _names(migrated) == ["same"]
+
+
+def test_stop_tells_queued_requests_to_come_back(migrated: Database) -> None:
+    async def body() -> list[object]:
+        migrated.start()
+        future = migrated.run(_add_touchpoint("late"))
+        migrated.stop()
+        return list(await asyncio.gather(future, return_exceptions=True))
+
+    (result,) = asyncio.run(body())
+    assert getattr(result, "status", None) == 503

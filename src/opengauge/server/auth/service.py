@@ -101,7 +101,7 @@ async def issue_token(
     if not request.client_id or not request.client_secret:
         raise OAuthError("invalid_request")
     client_id = request.client_id
-    credentials = await db.run(lambda tx: apps.find_credentials(tx, client_id))
+    credentials = await db.read(lambda tx: apps.find_credentials(tx, client_id))
     usable = credentials is not None and credentials.active and credentials.region == region
     # Every refusal costs one hash, so the answer's timing never tells whether the client id
     # exists. Hashing is slow on purpose; keep it off the event loop and out of the writer.

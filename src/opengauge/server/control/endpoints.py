@@ -88,7 +88,7 @@ async def _apply(state: State, seeds: list[Seed], *, wipe: bool = False) -> list
 
 
 async def list_systems(state: State, request: Request) -> Response:
-    return _data(await state.db.run(control.list_systems))
+    return _data(await state.db.read(control.list_systems))
 
 
 async def create_system(state: State, request: Request) -> Response:
@@ -98,7 +98,7 @@ async def create_system(state: State, request: Request) -> Response:
 
 
 async def show_system(state: State, request: Request) -> Response:
-    return _data(await state.db.run(control.show_system(_system(request))))
+    return _data(await state.db.read(control.show_system(_system(request))))
 
 
 async def delete_system(state: State, request: Request) -> Response:
@@ -114,7 +114,7 @@ Lister = Callable[[Any, int], list[dict[str, Any]]]
 
 def _lister(lister: Lister) -> Handler:
     async def endpoint(state: State, request: Request) -> Response:
-        return _data(await state.db.run(control.list_of(_system(request), lister)))
+        return _data(await state.db.read(control.list_of(_system(request), lister)))
 
     return endpoint
 
@@ -202,7 +202,7 @@ def _limit(request: Request) -> int:
 
 async def list_outbox(state: State, request: Request) -> Response:
     name = request.path_params.get("system")
-    return _data(await state.db.run(control.list_outbox(name, _limit(request))))
+    return _data(await state.db.read(control.list_outbox(name, _limit(request))))
 
 
 # -- journal --------------------------------------------------------------------------
@@ -210,7 +210,7 @@ async def list_outbox(state: State, request: Request) -> Response:
 
 async def _journal_json(state: State, entries: list[Entry]) -> list[dict[str, Any]]:
     ids = sorted({e.system_id for e in entries if e.system_id is not None})
-    names: dict[int, str] = await state.db.run(control.system_names(ids)) if ids else {}
+    names: dict[int, str] = await state.db.read(control.system_names(ids)) if ids else {}
     ordered = sorted(entries, key=lambda e: e.id)
     return [e.to_json(names.get(e.system_id) if e.system_id is not None else None) for e in ordered]
 
@@ -227,12 +227,12 @@ async def clear_journal(state: State, request: Request) -> Response:
 
 
 async def system_journal(state: State, request: Request) -> Response:
-    system_id = await state.db.run(control.system_id_of(_system(request)))
+    system_id = await state.db.read(control.system_id_of(_system(request)))
     return _data(await _journal_json(state, state.journal.entries(system_id)))
 
 
 async def clear_system_journal(state: State, request: Request) -> Response:
-    state.journal.clear(await state.db.run(control.system_id_of(_system(request))))
+    state.journal.clear(await state.db.read(control.system_id_of(_system(request))))
     return _deleted()
 
 

@@ -99,44 +99,45 @@ def makes_parent_loop(tx: Tx, system_id: int, name: str, parent: str) -> bool:
 
 def upsert_account(tx: Tx, system_id: int, clean: r.CleanRecord, now: str) -> int | None:
     """The record's account (and its parent), when the record names one."""
+    account = account_of(tx, system_id, clean, now)
+    return None if account is None else accounts.upsert(tx, system_id, *account, now)
+
+
+def account_of(
+    tx: Tx, system_id: int, clean: r.CleanRecord, now: str
+) -> tuple[str, AccountFields] | None:
+    """The record's account name and fields, its parent account made sure of; None if none."""
     name = clean.get("account.name")
     if name is None:
         return None
     parent = clean.get("account.parent")
     # A parent that would close a loop was refused by the field rules already.
     parent_id = accounts.ensure(tx, system_id, parent, now) if parent is not None else None
-    return accounts.upsert(
-        tx,
-        system_id,
-        name,
-        AccountFields(
-            number=clean.get("account.number"),
-            manager=clean.get("account.manager"),
-            region=clean.get("account.region"),
-            parent_id=parent_id,
-        ),
-        now,
+    return name, AccountFields(
+        number=clean.get("account.number"),
+        manager=clean.get("account.manager"),
+        region=clean.get("account.region"),
+        parent_id=parent_id,
     )
 
 
 def upsert_contact(tx: Tx, system_id: int, clean: r.CleanRecord, now: str) -> int:
     """The record's contact, and its account first."""
     account_id = upsert_account(tx, system_id, clean, now)
-    return contacts.upsert(
-        tx,
-        system_id,
-        ContactFields(
-            email=clean.get("contact.email"),
-            phone=clean.get("contact.phone"),
-            first_name=clean.get("contact.first_name"),
-            last_name=clean.get("contact.last_name"),
-            number=clean.get("contact.number"),
-            job_position=clean.get("contact.job_position"),
-            job_level=clean.get("contact.job_level"),
-            language=clean.get("contact.language"),
-            account_id=account_id,
-        ),
-        now,
+    return contacts.upsert(tx, system_id, contact_fields(clean, account_id), now)
+
+
+def contact_fields(clean: r.CleanRecord, account_id: int | None) -> ContactFields:
+    return ContactFields(
+        email=clean.get("contact.email"),
+        phone=clean.get("contact.phone"),
+        first_name=clean.get("contact.first_name"),
+        last_name=clean.get("contact.last_name"),
+        number=clean.get("contact.number"),
+        job_position=clean.get("contact.job_position"),
+        job_level=clean.get("contact.job_level"),
+        language=clean.get("contact.language"),
+        account_id=account_id,
     )
 
 

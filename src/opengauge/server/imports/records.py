@@ -20,14 +20,15 @@ from opengauge.server.errors import ValidationFailed
 from opengauge.server.imports.common import (
     Context,
     TxLookups,
+    account_of,
     add_survey_record,
+    contact_fields,
     contact_key,
     find_mapping,
     new_reference,
     record_problems,
     system_rule_hit,
     upsert_account,
-    upsert_contact,
 )
 from opengauge.server.imports.schemas import RECORD_REQUIRED, read_record_import
 from opengauge.server.storage import Tx
@@ -99,7 +100,10 @@ def _add_alias(
 def _put_contact(
     tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, context: Context
 ) -> None:
-    upsert_contact(tx, system_id, clean, context.clock.timestamp())
+    """A Contact record: nothing waits for its upserts (on PostgreSQL one queued statement)."""
+    now = context.clock.timestamp()
+    account = account_of(tx, system_id, clean, now)
+    contacts.put_with_account(tx, system_id, account, contact_fields(clean, None), now)
 
 
 def _add_external_response(

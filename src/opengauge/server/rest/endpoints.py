@@ -46,7 +46,7 @@ def _caller(state: State, request: Request) -> Claims:
 async def _export(state: State, request: Request, stream: Stream) -> Response:
     claims = _caller(state, request)
     params = parse_form(request.url.query)
-    page = await state.db.run(service.read_page(params, claims, stream))
+    page = await state.db.read(service.read_page(params, claims, stream))
     return json_response(service.render_page(page, stream, state.settings.base_url))
 
 

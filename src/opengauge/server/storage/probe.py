@@ -18,7 +18,8 @@ import psycopg
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from opengauge.server.storage.database import Database, Operation, T, Tx
+from opengauge.server.storage.database import Database
+from opengauge.server.storage.transaction import Operation, T, Tx
 
 
 class ProbeError(Exception):

@@ -1,7 +1,7 @@
 """The database schema, as SQLAlchemy tables.
 
 These definitions drive the Alembic migrations. Repositories query the same tables with
-plain parameterised SQL (see ``storage/database.py`` for why). Dates and timestamps are
+plain parameterised SQL (see ``storage/transaction.py`` for why). Dates and timestamps are
 stored as ISO text (``YYYY-MM-DD`` / ``YYYY-MM-DD HH:MM:SS``, UTC) so that SQLite and
 PostgreSQL store and compare them identically.
 """

@@ -1,7 +1,7 @@
 """The survey pages' use cases: show a survey, store its answer, unsubscribe its contact.
 
-Each use case hands one operation to ``Database.run``. Refusals are the classes of
-``survey/errors.py``; the endpoints turn them into HTML pages.
+Each use case hands one operation to ``Database.run`` (showing a page: to ``Database.read``).
+Refusals are the classes of ``survey/errors.py``; the endpoints turn them into HTML pages.
 """
 
 from __future__ import annotations
@@ -21,12 +21,22 @@ UNSUBSCRIBED_BY = "survey"
 
 async def show_survey(code: str, *, db: Database) -> SurveyPage:
     """The survey behind ``code``, giving it a form token if it has none yet."""
-    return await db.run(lambda tx: _page(tx, code, unsubscribing=False))
+    return await _show(code, db, unsubscribing=False)
 
 
 async def show_unsubscribe(code: str, *, db: Database) -> SurveyPage:
     """The survey behind ``code`` for the unsubscribe confirmation; 404 without an e-mail."""
-    return await db.run(lambda tx: _page(tx, code, unsubscribing=True))
+    return await _show(code, db, unsubscribing=True)
+
+
+async def _show(code: str, db: Database, *, unsubscribing: bool) -> SurveyPage:
+    # A read; only a record from before form tokens existed needs the writer, once.
+    page = await db.read(lambda tx: _page(tx, code, unsubscribing=unsubscribing, reading=True))
+    if page is not None:
+        return page
+    written = await db.run(lambda tx: _page(tx, code, unsubscribing=unsubscribing))
+    assert written is not None
+    return written
 
 
 async def submit_answer(
@@ -100,12 +110,15 @@ def _check_token(link: surveys.SurveyLink, given: str) -> None:
         raise FormRefused()
 
 
-def _page(tx: Tx, code: str, *, unsubscribing: bool) -> SurveyPage:
+def _page(tx: Tx, code: str, *, unsubscribing: bool, reading: bool = False) -> SurveyPage | None:
+    """The page; None when ``reading`` and the record still needs a form token."""
     link = _find(tx, code)
     if unsubscribing and link.email is None:
         raise SurveyNotFound()
     token = link.form_token
     if token is None:  # a record from before form tokens existed
+        if reading:
+            return None
         token = surveys.set_form_token(tx, link.record_id, secrets.token_urlsafe(32))
     return _page_of(code, link, token)
 

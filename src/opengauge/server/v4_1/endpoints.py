@@ -162,14 +162,15 @@ async def _answer(request: Request, state: State, module: Module, tail: str, xml
         # Reading a file costs seconds of CPU: only for a caller who is who they say, and one
         # file at a time, so uploads never take the threads logins and commits use. The
         # operation checks the caller again, in the transaction that writes.
-        await state.db.run(lambda tx: _authenticate(tx, credentials, region, request.scope))
+        await state.db.read(lambda tx: _authenticate(tx, credentials, region, request.scope))
         loop = asyncio.get_running_loop()
         call = await loop.run_in_executor(_FILE_READER, module.prepare, call)
 
     def operation(tx: Tx) -> Any:
         return handler(tx, _authenticate(tx, credentials, region, request.scope), call)
 
-    result = await state.db.run(operation)
+    # A GET only reads (authenticating included): it never waits behind the writer.
+    result = await (state.db.read if request.method == "GET" else state.db.run)(operation)
     if isinstance(result, Reply):
         return _reply({"Data": result.data}, result.status, xml)
     return _reply({"Data": result}, 200, xml)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,8 @@ class AccountFields:
     parent_id: int | None = None
 
 
-_UPSERT = (
+#: Also the first half of ``contacts.put_with_account`` on PostgreSQL.
+UPSERT = (
     "INSERT INTO accounts (system_id, name, number, manager, region, parent_id, created_at,"
     " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (system_id, name) DO UPDATE SET"
@@ -38,7 +39,7 @@ def find_id(tx: Tx, system_id: int, name: str) -> int | None:
 def upsert(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> int:
     """Create or update the account called ``name``; returns its id."""
     row = tx.write_returning(
-        _UPSERT,
+        UPSERT,
         (system_id, name, fields.number, fields.manager, fields.region, fields.parent_id, now, now),
     )
     assert row is not None

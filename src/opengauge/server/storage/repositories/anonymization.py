@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from opengauge.server.domain.anonymization import ANONYMIZED_KEY_PREFIX, PersonalData
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 # Stored numbers only hold digits, spaces, brackets, '+' and '-' (import validation); strip
 # the rest so that the digits can be compared on both databases.

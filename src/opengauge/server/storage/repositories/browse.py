@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 # Table -> (SQL table, columns shown). Fixed lists: nothing here comes from user input.
 _VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.repositories import accounts
+from opengauge.server.storage.repositories.accounts import AccountFields
+from opengauge.server.storage.transaction import Tx
 
 
 @dataclass(frozen=True)
@@ -41,40 +44,84 @@ _COLUMNS = (
     "language",
     "account_id",
 )
-# Built from the fixed column list above, never from input.
-_UPSERT = (
-    "INSERT INTO contacts (system_id, key, "  # noqa: S608
-    + ", ".join(_COLUMNS)
-    + ", created_at, updated_at) VALUES (?, ?, "
-    + ", ".join("?" for _ in _COLUMNS)
-    + ", ?, ?) ON CONFLICT (system_id, key) DO UPDATE SET "
-    + ", ".join(f"{c} = COALESCE(excluded.{c}, contacts.{c})" for c in _COLUMNS)
-    + ", updated_at = excluded.updated_at RETURNING id"
+
+
+def _upsert_sql(account_id: str) -> str:
+    """The contact upsert, with ``account_id`` as the value for that column (last in the list).
+
+    Built from the fixed column list above, never from input.
+    """
+    values = ["?"] * (len(_COLUMNS) - 1) + [account_id]
+    return (
+        "INSERT INTO contacts (system_id, key, "  # noqa: S608
+        + ", ".join(_COLUMNS)
+        + ", created_at, updated_at) VALUES (?, ?, "
+        + ", ".join(values)
+        + ", ?, ?) ON CONFLICT (system_id, key) DO UPDATE SET "
+        + ", ".join(f"{c} = COALESCE(excluded.{c}, contacts.{c})" for c in _COLUMNS)
+        + ", updated_at = excluded.updated_at"
+    )
+
+
+_UPSERT = _upsert_sql("?")
+# The account upsert feeds the contact's account_id: one statement, one round trip.
+_UPSERT_WITH_ACCOUNT = f"WITH account AS ({accounts.UPSERT}) " + _upsert_sql(  # noqa: S608
+    "(SELECT id FROM account)"
 )
 
 
-def upsert(tx: Tx, system_id: int, fields: ContactFields, now: str) -> int:
-    key = contact_key(fields.email, fields.phone)
-    row = tx.write_returning(
-        _UPSERT,
-        (
-            system_id,
-            key,
-            fields.email,
-            fields.phone,
-            fields.first_name,
-            fields.last_name,
-            fields.number,
-            fields.job_position,
-            fields.job_level,
-            fields.language,
-            fields.account_id,
-            now,
-            now,
-        ),
+def _params(system_id: int, fields: ContactFields, now: str) -> tuple[object, ...]:
+    return (
+        system_id,
+        contact_key(fields.email, fields.phone),
+        fields.email,
+        fields.phone,
+        fields.first_name,
+        fields.last_name,
+        fields.number,
+        fields.job_position,
+        fields.job_level,
+        fields.language,
+        fields.account_id,
+        now,
+        now,
     )
+
+
+def upsert(tx: Tx, system_id: int, fields: ContactFields, now: str) -> int:
+    """Create or update the contact; returns its id."""
+    row = tx.write_returning(_UPSERT + " RETURNING id", _params(system_id, fields, now))
     assert row is not None
     return int(row[0])
+
+
+def put_with_account(
+    tx: Tx,
+    system_id: int,
+    account: tuple[str, AccountFields] | None,
+    fields: ContactFields,
+    now: str,
+) -> None:
+    """Upsert the account (if any) and the contact in it, waiting for neither.
+
+    On PostgreSQL that is one statement, queued with the rest of the batch (``Tx.send``).
+    """
+    if account is None:
+        tx.send(_UPSERT, _params(system_id, fields, now))
+        return
+    name, found = account
+    if not tx.is_postgres:
+        fields = dataclasses.replace(
+            fields, account_id=accounts.upsert(tx, system_id, name, found, now)
+        )
+        tx.send(_UPSERT, _params(system_id, fields, now))
+        return
+    account_params = (system_id, name, found.number, found.manager, found.region)
+    contact = _params(system_id, fields, now)
+    tx.send(
+        _UPSERT_WITH_ACCOUNT,
+        (*account_params, found.parent_id, now, now, *contact[:10], *contact[11:]),
+    )
 
 
 def find_id(tx: Tx, system_id: int, key: str) -> int | None:

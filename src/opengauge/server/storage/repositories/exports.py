@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 PeriodColumn = Literal["date_creation", "date_order", "date_sent", "date_response"]
 
@@ -96,6 +96,9 @@ def page(
     sql = _SELECT.format(answered="NOT " if responded else "", period=condition)
     if tx.is_postgres:
         _wait_for_writes_in_flight(tx)
+    else:
+        # One writer at a time: every id handed out so far is committed once it is done.
+        tx.settle_sqlite_writes()
     return [ExportRow(*row) for row in tx.all(sql, params)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from opengauge.server.domain.hierarchy import Division, rename_in_filters
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 
 def lock(tx: Tx, system_id: int) -> None:

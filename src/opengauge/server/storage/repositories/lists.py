@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 
 def is_unsubscribed(tx: Tx, system_id: int, email: str) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import msgspec
 
 from opengauge.server.domain.mapping import Mapping
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 _decode_fields = msgspec.json.Decoder(list[tuple[str, str]]).decode
 # Parsed field lists by their stored JSON: mappings are read on every import.

@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 SEGMENT_PREFIX = "survey.segment."
 

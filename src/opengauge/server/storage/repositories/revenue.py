@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 #: Rows per multi-row INSERT of monthly amounts (5 parameters each, far below any limit).
 _MONTHS_CHUNK = 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 
 @dataclass(frozen=True)

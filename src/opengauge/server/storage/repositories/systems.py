@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from opengauge.server.storage.database import Tx
+from opengauge.server.storage.transaction import Tx
 
 GLOBAL_DIVISION = "Global"
 

@@ -1,0 +1,107 @@
+"""One transaction as repositories see it: :class:`Tx`, and the operations that use it.
+
+Every piece of work the server does against the database is an *operation*: a plain function
+that takes a :class:`Tx` and returns a value. Repositories use plain parameterised SQL through
+:class:`Tx` rather than ORM sessions: on the hot import path the per-statement overhead of an
+ORM would cost more than the database itself. SQL is written with ``?`` placeholders and
+translated once for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Operation = Callable[["Tx"], T]
+Row = tuple[Any, ...]
+
+
+class Tx:
+    """One transaction's cursor, with the few calls repositories need.
+
+    On a PostgreSQL connection in pipeline mode (the group-commit writer's), :meth:`send`
+    only queues its statement: it reaches the server with the next statement whose result is
+    needed, or with the commit, so a batch of writes costs one round trip instead of one each.
+    An error in a queued statement surfaces there too.
+    """
+
+    __slots__ = ("_cursor", "_pg", "_pipeline", "_settle", "cache", "wrote")
+
+    _pg_sql: dict[str, str] = {}
+
+    def __init__(
+        self,
+        connection: Any,
+        dialect: str,
+        pipeline: Any = None,
+        *,
+        settle: Callable[[], None] | None = None,
+    ) -> None:
+        self._cursor = connection.cursor()
+        self._pipeline = pipeline
+        self._settle = settle
+        self._pg = dialect == "postgresql"
+        self.wrote = False
+        #: Lookups that stay true for the whole transaction (an app's state, a mapping),
+        #: shared by the operations of one batch.
+        self.cache: dict[Any, Any] = {}
+
+    @property
+    def is_postgres(self) -> bool:
+        return self._pg
+
+    def _sql(self, sql: str) -> str:
+        if not self._pg:
+            return sql
+        translated = self._pg_sql.get(sql)
+        if translated is None:
+            translated = self._pg_sql[sql] = sql.replace("?", "%s")
+        return translated
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run a query and return its first row, or None."""
+        self._cursor.execute(self._sql(sql), params)
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a query and return every row."""
+        self._cursor.execute(self._sql(sql), params)
+        return list(self._cursor.fetchall())
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement that changes data; returns the affected row count."""
+        self.send(sql, params)
+        self.flush()
+        return int(self._cursor.rowcount)
+
+    def send(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run a statement that changes data and whose outcome nobody waits for."""
+        self.wrote = True
+        self._cursor.execute(self._sql(sql), params)
+
+    def write_returning(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run an INSERT/UPDATE ... RETURNING and return the row it gave, if any."""
+        self.wrote = True
+        self._cursor.execute(self._sql(sql), params)
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+    def settle_sqlite_writes(self) -> None:
+        """On a SQLite reader: wait for the write in flight and see what it commits.
+
+        The group-commit writer holds the write lock for its whole transaction, so there
+        nothing is in flight; PostgreSQL needs a lock on the tables concerned instead.
+        """
+        if self._settle is not None:
+            self._settle()
+
+    def flush(self) -> None:
+        """Wait for every queued statement, raising the first one's error (pipeline mode)."""
+        if self._pipeline is not None:
+            self._pipeline.sync()

@@ -1,0 +1,250 @@
+"""Group commit: every queued write operation of a moment in one transaction, one commit.
+
+:meth:`Database.run <opengauge.server.storage.database.Database.run>` queues an operation;
+the writer, a task on the event loop, takes everything queued, runs it in a single
+transaction and commits once, then answers every waiting request. A request is only answered
+after its operation is committed, so a 2xx always means the data is stored, while the cost of
+a commit (and of an fsync) is shared by all requests that arrived meanwhile.
+
+Operations refuse bad input by raising :class:`~opengauge.server.errors.ApiError`. An
+operation that refuses *before* writing leaves the shared transaction untouched; if one fails
+after it wrote, or anything unexpected happens, the whole batch is rolled back and every
+operation is run again on its own, so one bad request never costs another its write. That
+routine (:meth:`Writer._commit`) is the same for both databases; only a :class:`Session`,
+which runs one attempt, differs:
+
+- SQLite runs it right on the event loop: its statements take microseconds, and a writer
+  thread would spend more time fighting the event loop for the GIL than working.
+- PostgreSQL statements wait on the network, so the attempt runs on the writer's own thread,
+  with the connection in pipeline mode: writes nobody waits for (:meth:`Tx.send`) travel
+  together, and the batch costs a few round trips instead of one per statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+import psycopg
+
+from opengauge.server.errors import ApiError, InternalError, ServiceUnavailable
+from opengauge.server.storage import retry
+from opengauge.server.storage.checkpoint import Checkpointer
+from opengauge.server.storage.transaction import Operation, T, Tx
+
+log = logging.getLogger("opengauge.storage")
+
+
+class Job:
+    """One queued operation, the future its request awaits, and how it ended."""
+
+    __slots__ = ("future", "op", "outcome")
+
+    def __init__(self, op: Operation[Any], future: asyncio.Future[Any]) -> None:
+        self.op = op
+        self.future = future
+        self.outcome: tuple[bool, Any] = (False, None)
+
+
+class Rollback(Exception):
+    """An operation refused after it had written: the batch must be undone."""
+
+
+def run_ops(tx: Tx, batch: Sequence[Job]) -> None:
+    """Run a batch's operations in one transaction; refusals before any write stay local."""
+    for job in batch:
+        tx.wrote = False
+        try:
+            job.outcome = (True, job.op(tx))
+        except ApiError as error:
+            if tx.wrote:
+                # A queued write of this operation that the database refuses comes first,
+                # as it would have without the pipeline.
+                tx.flush()
+                raise Rollback(error) from error
+            job.outcome = (False, error)
+
+
+def failure(exc: BaseException) -> ApiError:
+    """What a lone operation's client is told when it could not be committed."""
+    if isinstance(exc, Rollback):
+        error: ApiError = exc.args[0]
+        return error
+    if isinstance(exc, ApiError):  # a read refusing
+        return exc
+    if isinstance(exc, (psycopg.OperationalError, sqlite3.OperationalError)):
+        log.warning("database unavailable: %s", exc)
+        return ServiceUnavailable()
+    log.error("operation failed", exc_info=exc)
+    return InternalError()
+
+
+def resolve(jobs: Sequence[Job]) -> None:
+    """Answer every job's request with its outcome."""
+    for job in jobs:
+        if job.future.done():
+            continue
+        ok, value = job.outcome
+        if ok:
+            job.future.set_result(value)
+        else:
+            job.future.set_exception(value)
+
+
+class Session(Protocol):
+    """The writer's connection: runs one attempt at committing a batch."""
+
+    async def attempt(self, batch: list[Job]) -> None:
+        """Run the batch in one transaction and commit; roll back and raise on failure."""
+
+    def close(self) -> None: ...
+
+
+class Writer:
+    """The group-commit task on the event loop, committing through one :class:`Session`."""
+
+    def __init__(self, session: Session, on_batch: Callable[[int, float], None]) -> None:
+        self._session = session
+        self._on_batch = on_batch
+        self._queue: list[Job] = []
+        self._running: list[Job] = []
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = self._loop.create_task(self._run(), name="opengauge-writer")
+
+    def submit(self, op: Operation[T]) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._queue.append(Job(op, future))
+        self._wake.set()
+        return future
+
+    def stop(self) -> None:
+        """Stop taking work; requests still waiting are told the service is unavailable."""
+        self._task.cancel()
+        for job in (*self._running, *self._queue):
+            if not job.future.done():
+                job.future.set_exception(ServiceUnavailable())
+        self._queue = []
+        self._session.close()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            # One turn of the loop lets every request that is already readable join the batch.
+            await asyncio.sleep(0)
+            self._wake.clear()
+            self._running, self._queue = self._queue, []
+            if self._running:
+                await self._commit(self._running)
+                resolve(self._running)
+                self._running = []
+
+    async def _commit(self, batch: list[Job]) -> None:
+        """Commit the batch, retrying conflicts; past that, every operation on its own."""
+        delays = retry.conflict_delays()
+        while True:
+            started = time.perf_counter()
+            try:
+                await self._session.attempt(batch)
+            except Exception as exc:
+                delay = next(delays, None) if retry.is_transient(exc) else None
+                if delay is not None:
+                    await asyncio.sleep(delay)
+                    continue
+                await self._isolate(batch, exc)
+                return
+            self._on_batch(len(batch), time.perf_counter() - started)
+            return
+
+    async def _isolate(self, batch: list[Job], exc: Exception) -> None:
+        if len(batch) == 1:
+            batch[0].outcome = (False, failure(exc))
+            return
+        for job in batch:  # find the culprit; everyone else still gets their write
+            await self._commit([job])
+
+
+class SqliteSession:
+    """Attempts on the event loop, with a connection that never blocks it on a lock."""
+
+    def __init__(self, connect: Callable[[], Any], *, syncs_on_commit: bool) -> None:
+        self._conn = connect()
+        # Never block the event loop waiting for another process's lock: retry instead.
+        self._conn.execute("PRAGMA busy_timeout=0")
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._syncs_on_commit = syncs_on_commit
+        self._checkpointer = Checkpointer(connect)
+        self._checkpointer.start()
+
+    async def attempt(self, batch: list[Job]) -> None:
+        try:
+            await self._begin()
+            run_ops(Tx(self._conn, "sqlite"), batch)
+            if self._syncs_on_commit:
+                # The fsync happens off the loop; requests keep arriving meanwhile.
+                await asyncio.to_thread(self._conn.commit)
+            else:
+                self._conn.commit()
+        except Exception:
+            with contextlib.suppress(Exception):
+                self._conn.rollback()
+            raise
+
+    async def _begin(self) -> None:
+        # Take the write lock up front so two processes never deadlock upgrading a read lock.
+        for delay in retry.lock_delays():
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not retry.is_transient(exc):
+                    raise
+            await asyncio.sleep(delay)
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def close(self) -> None:
+        self._checkpointer.stop()
+        self._conn.close()
+
+
+class PostgresSession:
+    """Attempts on the writer's thread, the connection in pipeline mode."""
+
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect
+        self._conn: Any = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="opengauge-writer")
+
+    async def attempt(self, batch: list[Job]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._attempt, batch)
+
+    def _attempt(self, batch: list[Job]) -> None:
+        if self._conn is None:
+            self._conn = self._connect()
+        try:
+            with self._conn.pipeline() as pipeline:
+                run_ops(Tx(self._conn, "postgresql", pipeline), batch)
+                self._conn.commit()
+        except Exception:
+            self._discard_transaction()
+            raise
+
+    def _discard_transaction(self) -> None:
+        try:
+            self._conn.rollback()
+        except Exception:  # a broken connection: the next attempt makes a new one
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()

@@ -1,0 +1,151 @@
+"""Reads beside the writer: their own connections, committed data only, the writer's answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from opengauge.server.errors import InternalError, ValidationFailed
+from opengauge.server.storage import Database, Tx
+
+_NAMES = "SELECT name FROM touchpoints ORDER BY id"
+
+
+def _names(tx: Tx) -> list[str]:
+    return [row[0] for row in tx.all(_NAMES)]
+
+
+def _add(name: str) -> Any:
+    def operation(tx: Tx) -> str:
+        tx.write("INSERT INTO touchpoints (system_id, name) VALUES (1, ?)", (name,))
+        return name
+
+    return operation
+
+
+@contextlib.contextmanager
+def _write_lock_held_elsewhere(db: Database) -> Iterator[None]:
+    """Another connection in the middle of a write transaction, holding the write lock.
+
+    On SQLite that is BEGIN IMMEDIATE; on PostgreSQL a table lock that lets only reads by.
+    """
+    conn = db.connect()
+    try:
+        if db.dialect == "sqlite":
+            conn.execute("BEGIN IMMEDIATE")
+        else:
+            conn.execute("LOCK TABLE touchpoints IN EXCLUSIVE MODE")
+        Tx(conn, db.dialect).write(
+            "INSERT INTO touchpoints (system_id, name) VALUES (1, 'uncommitted')"
+        )
+        yield
+        conn.commit()
+    finally:
+        conn.close()
+
+
+async def _started(db: Database, body: Any) -> Any:
+    db.start()
+    try:
+        return await body()
+    finally:
+        db.stop()
+
+
+def test_a_read_returns_while_another_writer_holds_the_lock(migrated: Database) -> None:
+    migrated.run_sync(_add("committed"))
+
+    async def body() -> tuple[list[str], bool, str]:
+        with _write_lock_held_elsewhere(migrated):
+            write = asyncio.ensure_future(migrated.run(_add("queued")))
+            seen = await asyncio.wait_for(migrated.read(_names), timeout=5)
+            write_waited = not write.done()
+        return seen, write_waited, await asyncio.wait_for(write, timeout=10)
+
+    seen, write_waited, written = asyncio.run(_started(migrated, body))
+    assert seen == ["committed"]
+    assert write_waited
+    assert written == "queued"
+    assert migrated.read_sync(_names) == ["committed", "uncommitted", "queued"]
+
+
+def test_a_read_sees_one_snapshot_on_sqlite(migrated: Database) -> None:
+    """On PostgreSQL reads are READ COMMITTED, as writes are: each statement sees the latest."""
+    if migrated.dialect != "sqlite":
+        pytest.skip("a SQLite reader's deferred transaction")
+
+    def read_twice(tx: Tx) -> tuple[list[str], list[str]]:
+        before = _names(tx)
+        migrated.run_sync(_add("meanwhile"))  # committed by another connection
+        return before, _names(tx)
+
+    before, after = asyncio.run(_started(migrated, lambda: migrated.read(read_twice)))
+    assert before == after == []
+    assert migrated.read_sync(_names) == ["meanwhile"]
+
+
+def _refuse(tx: Tx) -> None:
+    tx.all(_NAMES)
+    raise ValidationFailed({"x": ["refused"]})
+
+
+def test_a_read_refusing_answers_its_error(migrated: Database) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        asyncio.run(_started(migrated, lambda: migrated.read(_refuse)))
+    assert refused.value.errors == {"x": ["refused"]}
+
+
+def _crash(tx: Tx) -> None:
+    raise RuntimeError("bug")
+
+
+@pytest.mark.parametrize("operation", [_crash, _add("written by a read")], ids=["crash", "write"])
+def test_a_failing_read_answers_the_generic_500(migrated: Database, operation: Any) -> None:
+    with pytest.raises(InternalError) as failed:
+        asyncio.run(_started(migrated, lambda: migrated.read(operation)))
+    assert failed.value.status == 500
+    assert migrated.read_sync(_names) == []
+
+
+def test_read_sync_refuses_to_write(migrated: Database) -> None:
+    with pytest.raises(Exception, match=r"(?i)read.?only"):
+        migrated.read_sync(_add("no"))
+    assert migrated.read_sync(_names) == []
+
+
+def test_an_export_page_waits_for_the_write_in_flight_not_behind_it(migrated: Database) -> None:
+    """The settle step waits for the lock holder to finish, then the page sees its rows."""
+    if migrated.dialect != "sqlite":
+        pytest.skip("SQLite's settle step; PostgreSQL locks the table (tests/server/rest)")
+
+    def settled_names(tx: Tx) -> list[str]:
+        tx.settle_sqlite_writes()
+        return _names(tx)
+
+    async def body() -> list[str]:
+        with _write_lock_held_elsewhere(migrated):
+            page = asyncio.ensure_future(migrated.read(settled_names))
+            await asyncio.sleep(0.2)
+            assert not page.done()
+        return await asyncio.wait_for(page, timeout=5)
+
+    assert asyncio.run(_started(migrated, body)) == ["uncommitted"]
+
+
+def test_read_before_start_is_an_error(migrated: Database) -> None:
+    with pytest.raises(RuntimeError, match="start"):
+        migrated.read(_names)
+
+
+def test_reads_run_off_the_event_loop(migrated: Database) -> None:
+    loop_thread = threading.get_ident()
+
+    async def body() -> int:
+        return await migrated.read(lambda tx: threading.get_ident())
+
+    assert asyncio.run(_started(migrated, body)) != loop_thread
