@@ -25,6 +25,16 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 @pytest.fixture
 def migrated(database: Database) -> Database:
     """The database at the latest schema, with system 1."""
+    return _with_system(database)
+
+
+@pytest.fixture
+def sqlite_migrated(tmp_path: Path) -> Database:
+    """As ``migrated``, on SQLite only: for what only SQLite's connections do."""
+    return _with_system(Database(f"sqlite:///{tmp_path / 'fresh.db'}"))
+
+
+def _with_system(database: Database) -> Database:
     migrate.upgrade(database)
     database.run_sync(
         lambda tx: tx.write(

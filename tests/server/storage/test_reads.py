@@ -74,10 +74,9 @@ def test_a_read_returns_while_another_writer_holds_the_lock(migrated: Database) 
     assert migrated.read_sync(_names) == ["committed", "uncommitted", "queued"]
 
 
-def test_a_read_sees_one_snapshot_on_sqlite(migrated: Database) -> None:
+def test_a_read_sees_one_snapshot_on_sqlite(sqlite_migrated: Database) -> None:
     """On PostgreSQL reads are READ COMMITTED, as writes are: each statement sees the latest."""
-    if migrated.dialect != "sqlite":
-        pytest.skip("a SQLite reader's deferred transaction")
+    migrated = sqlite_migrated
 
     def read_twice(tx: Tx) -> tuple[list[str], list[str]]:
         before = _names(tx)
@@ -118,10 +117,12 @@ def test_read_sync_refuses_to_write(migrated: Database) -> None:
     assert migrated.read_sync(_names) == []
 
 
-def test_an_export_page_waits_for_the_write_in_flight_not_behind_it(migrated: Database) -> None:
-    """The settle step waits for the lock holder to finish, then the page sees its rows."""
-    if migrated.dialect != "sqlite":
-        pytest.skip("SQLite's settle step; PostgreSQL locks the table (tests/server/rest)")
+def test_an_export_page_waits_for_the_write_in_flight_not_behind_it(
+    sqlite_migrated: Database,
+) -> None:
+    """SQLite's settle step waits for the lock holder to finish, then the page sees its rows
+    (PostgreSQL locks the table instead: tests/server/rest)."""
+    migrated = sqlite_migrated
 
     def settled_names(tx: Tx) -> list[str]:
         tx.settle_sqlite_writes()
