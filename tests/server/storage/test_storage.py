@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,6 +13,7 @@ from alembic.migration import MigrationContext
 from opengauge.server.errors import ValidationFailed
 from opengauge.server.storage import Database, Tx, migrate
 from opengauge.server.storage.tables import metadata
+from tests.conftest import BACKENDS
 
 
 def test_migrations_upgrade_and_downgrade(database: Database) -> None:
@@ -171,3 +173,32 @@ def test_stop_tells_queued_requests_to_come_back(migrated: Database) -> None:
 
     (result,) = asyncio.run(body())
     assert getattr(result, "status", None) == 503
+
+
+@pytest.mark.parametrize("database", [b for b in BACKENDS if b == "postgres"], indirect=True)
+def test_postgres_batches_of_server_processes_commit_one_after_another(
+    migrated: Database,
+) -> None:
+    """Two processes' batches upserting the same rows in different orders would deadlock, and
+    PostgreSQL notices only after ``deadlock_timeout`` (1 s): each batch waits its turn."""
+    other = psycopg.connect(migrated.url)  # another server process's writer, mid-batch
+    other.execute("SELECT pg_advisory_xact_lock(1330075458, 1)")
+
+    async def body() -> tuple[bool, object]:
+        migrated.start()
+        try:
+            write = asyncio.ensure_future(migrated.run(_add_touchpoint("after")))
+            await asyncio.sleep(0.3)
+            waited = not write.done()
+            other.commit()
+            return waited, await asyncio.wait_for(write, timeout=5)
+        finally:
+            migrated.stop()
+
+    try:
+        waited, written = asyncio.run(body())
+    finally:
+        other.close()
+    assert waited
+    assert written == "after"
+    assert _names(migrated) == ["after"]

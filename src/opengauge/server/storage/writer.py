@@ -213,6 +213,13 @@ class SqliteSession:
         self._conn.close()
 
 
+#: Taken first by every batch: server processes sharing a database commit their batches one
+#: after the other. Two batches upserting the same accounts in different orders would
+#: otherwise deadlock, and PostgreSQL finds a deadlock only after ``deadlock_timeout`` (1 s).
+#: A two-key advisory lock: that key space never meets ``lock_contact``'s one-key locks.
+_BATCH_LOCK = "SELECT pg_advisory_xact_lock(1330075458, 1)"
+
+
 class PostgresSession:
     """Attempts on the writer's thread, the connection in pipeline mode."""
 
@@ -229,6 +236,8 @@ class PostgresSession:
             self._conn = self._connect()
         try:
             with self._conn.pipeline() as pipeline:
+                # Queued, not waited for: the batch's statements follow it to the server.
+                self._conn.execute(_BATCH_LOCK)
                 run_ops(Tx(self._conn, "postgresql", pipeline), batch)
                 self._conn.commit()
         except Exception:
