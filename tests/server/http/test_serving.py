@@ -259,6 +259,23 @@ def test_a_slow_client_on_a_kept_alive_connection_is_closed(impatient: RunningSe
         assert read_until_closed(sock).startswith(b"HTTP/1.1 408 ")
 
 
+def test_an_idle_kept_alive_connection_is_closed_after_the_keep_alive_timeout(
+    server: RunningServer,
+) -> None:
+    """Uvicorn's keep-alive timeout (5 s by default) counts from the last answer."""
+    with connect(server.base_url) as sock:
+        sock.sendall(HEADS_UP + b"\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+        time.sleep(3)
+        sock.sendall(HEADS_UP + b"\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+        answered = time.perf_counter()
+        assert read_until_closed(sock) == b""
+        idle = time.perf_counter() - answered
+    print(f"idle connection closed after {idle:.2f} s")
+    assert 4.5 <= idle < 7
+
+
 def test_a_body_cut_off_by_the_client_writes_nothing(tenant: Tenant) -> None:
     # A form body cut after its first fields is still a valid form: it must not be stored.
     fields = "record[Account Name]=Cut Short&record[Account Number]=1&x="

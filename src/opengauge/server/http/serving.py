@@ -74,9 +74,12 @@ class Protocol(HttpToolsProtocol):
         self._unparsed = 0
         self._started_now = False
         #: When the request in progress must have arrived (loop time), or None between
-        #: requests. One timer per connection checks it: arming a timer for every request
-        #: cost more than the rest of this class together.
+        #: requests; when the connection went idle after an answer, or None. One timer per
+        #: connection checks both, and wakes at least every ``_tick`` seconds so that it is
+        #: never late for a keep-alive timeout that starts between two wakes.
         self._deadline: float | None = None
+        self._idle_since: float | None = None
+        self._tick = max(0.05, min(client_timeout, self.timeout_keep_alive))
         self._timer: asyncio.TimerHandle | None = None
         self._refused = False
         #: A refusal waiting for the answers to the requests before it (pipelining).
@@ -89,7 +92,7 @@ class Protocol(HttpToolsProtocol):
         self._in_head = True
         # The first request's time starts when the connection opens.
         self._deadline = self.loop.time() + self.client_timeout
-        self._timer = self.loop.call_later(self.client_timeout, self._check_deadline)
+        self._timer = self.loop.call_later(self._tick, self._check_deadline)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_timer()
@@ -98,7 +101,7 @@ class Protocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # draining after a refusal
-        self._unset_keepalive_if_required()
+        self._idle_since = None  # what uvicorn's keep-alive timer does on new data
         self._started_now = False
         try:
             self.parser.feed_data(data)
@@ -144,7 +147,11 @@ class Protocol(HttpToolsProtocol):
         self._head_bytes += line
         if self._head_bytes + len(self.url) > HEAD_LIMIT:
             raise _Refused(HeadersTooLarge())
-        super().on_header(name, value)
+        # Uvicorn's on_header, inlined: it runs for every header of every request.
+        name = name.lower()
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -162,11 +169,19 @@ class Protocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         now = self.loop.time()
-        if self._deadline is not None and now >= self._deadline:
+        deadline, idle_since = self._deadline, self._idle_since
+        if deadline is not None and now >= deadline:
             self._too_slow()
             return
-        wait = self.client_timeout if self._deadline is None else self._deadline - now
-        self._timer = self.loop.call_later(wait, self._check_deadline)
+        wake = now + self._tick
+        if idle_since is not None:
+            if now >= idle_since + self.timeout_keep_alive:
+                self.transport.close()  # uvicorn's timeout_keep_alive_handler
+                return
+            wake = min(wake, idle_since + self.timeout_keep_alive)
+        if deadline is not None:
+            wake = min(wake, deadline)
+        self._timer = self.loop.call_later(wake - now, self._check_deadline)
 
     def _stop_timer(self) -> None:
         self._deadline = None
@@ -188,7 +203,15 @@ class Protocol(HttpToolsProtocol):
         self._refuse(RequestTimeout())
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        # Uvicorn's, except that going idle is noted for our timer instead of arming its own.
+        self.server_state.total_requests += 1
+        if not self.transport.is_closing():
+            self.flow.resume_reading()
+            if self.pipeline:
+                cycle, app = self.pipeline.pop()
+                self._start_asgi_task(cycle, app)
+            else:
+                self._idle_since = self.loop.time()
         pending, cycle = self._pending, self.cycle
         if pending is not None and (cycle is None or cycle.response_complete):
             self._pending = None
