@@ -32,6 +32,8 @@ from opengauge.server.settings import Settings
 #: Longest request line or header line, and the most a request head may hold in all.
 LINE_LIMIT = 16 * 1024
 HEAD_LIMIT = 64 * 1024
+#: A chunk this small holds no line near LINE_LIMIT, however its bytes are counted.
+_SMALL_CHUNK = LINE_LIMIT // 2
 #: After a refusal, how long unread input is drained so the client reads the answer: closing
 #: a socket with unread data resets the connection, and the answer can be lost with it.
 LINGER_SECONDS = 2.0
@@ -65,8 +67,11 @@ class Protocol(HttpToolsProtocol):
         #: end of its head; ``_began``: a byte of the request has arrived.
         self._in_head = False
         self._began = False
-        #: The request line and the header lines parsed so far, in bytes.
+        #: The request line and the header lines parsed so far, in bytes. ``_measure``: the
+        #: chunk being parsed may hold a head or a line near a limit, so header lines are
+        #: counted; a small chunk with no head in progress cannot (nearly every request).
         self._head_bytes = 0
+        self._measure = True
         #: Bytes of the chunks that arrived wholly inside the head: what the parser holds of a
         #: line it has not finished (a 100 MB header would otherwise be read to its end).
         #: ``_started_now``: the head began in the chunk being parsed, so that chunk is not
@@ -103,6 +108,7 @@ class Protocol(HttpToolsProtocol):
             return  # draining after a refusal
         self._idle_since = None  # what uvicorn's keep-alive timer does on new data
         self._started_now = False
+        self._measure = len(data) > _SMALL_CHUNK or (self._in_head and self._began)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
@@ -120,6 +126,9 @@ class Protocol(HttpToolsProtocol):
             else:
                 self._unsupported_upgrade_warning()
             return
+        if not self._measure and self._in_head and self._began:
+            # A head begun in this small chunk goes on in the next: count what it holds.
+            self._head_bytes = sum(len(name) + len(value) + 4 for name, value in self.headers)
         # A chunk that neither started nor ended the head is all head, parsed or not.
         if self._in_head and not self._started_now:
             self._unparsed += len(data)
@@ -141,12 +150,13 @@ class Protocol(HttpToolsProtocol):
             raise _Refused(UriTooLong())
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        line = len(name) + len(value) + 4  # ": " and CRLF
-        if line > LINE_LIMIT:
-            raise _Refused(HeadersTooLarge())
-        self._head_bytes += line
-        if self._head_bytes + len(self.url) > HEAD_LIMIT:
-            raise _Refused(HeadersTooLarge())
+        if self._measure:
+            line = len(name) + len(value) + 4  # ": " and CRLF
+            if line > LINE_LIMIT:
+                raise _Refused(HeadersTooLarge())
+            self._head_bytes += line
+            if self._head_bytes + len(self.url) > HEAD_LIMIT:
+                raise _Refused(HeadersTooLarge())
         # Uvicorn's on_header, inlined: it runs for every header of every request.
         name = name.lower()
         if name == b"expect" and value.lower() == b"100-continue":
