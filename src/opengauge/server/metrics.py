@@ -94,8 +94,12 @@ FAMILIES: Mapping[str, str] = {
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 #: (family, method, status) → the counter and histogram children, so that a request costs
-#: two dictionary lookups and two increments instead of prometheus-client's label handling.
+#: a dictionary lookup and two increments instead of prometheus-client's label handling;
+#: ``_by_request`` finds them from the request's own path, method and status. It is bounded
+#: (paths are the client's): past the limit, a request's children are found by family.
 _children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+_by_request: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+BY_REQUEST_LIMIT = 1024
 
 
 def family_of(path: str) -> str:
@@ -106,6 +110,17 @@ def family_of(path: str) -> str:
 
 def observe_request(path: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request (called once per request, on the hot path)."""
+    request = (path, method, status)
+    children = _by_request.get(request)
+    if children is None:
+        children = _children_of(path, method, status)
+        if len(_by_request) < BY_REQUEST_LIMIT:
+            _by_request[request] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+def _children_of(path: str, method: str, status: int) -> tuple[Counter, Histogram]:
     if method not in _METHODS:
         method = "other"
     family = family_of(path)
@@ -116,8 +131,7 @@ def observe_request(path: str, method: str, status: int, seconds: float) -> None
             REQUESTS.labels(family, method, str(status)),
             REQUEST_SECONDS.labels(family),
         )
-    children[0].inc()
-    children[1].observe(seconds)
+    return children
 
 
 def observe_batch(size: int, seconds: float) -> None:

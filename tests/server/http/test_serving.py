@@ -82,6 +82,33 @@ def test_many_lines_over_64_kib_in_all_are_431(server: RunningServer) -> None:
     assert answer.startswith(b"HTTP/1.1 431 ")
 
 
+def test_a_head_sent_in_small_chunks_is_counted_whole(server: RunningServer) -> None:
+    # Small chunks skip the per-line count until a head spans two of them: the lines of the
+    # first chunk still count towards the head's limit.
+    lines = [b"X-Many-%03d: %s\r\n" % (i, b"c" * 1000) for i in range(66)]
+    assert len(b"".join(lines)) > HEAD_LIMIT > len(b"".join(lines[7:]))
+    with connect(server.base_url) as sock:
+        sock.sendall(HEADS_UP + b"".join(lines[:7]))  # under 8 KiB: a small chunk
+        for line in lines[7:]:
+            time.sleep(0.002)
+            try:
+                sock.sendall(line)
+            except OSError:
+                break  # refused and closed already
+        answer = read_until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_head_under_the_limits_sent_in_small_chunks_is_served(server: RunningServer) -> None:
+    lines = [b"X-Many-%03d: %s\r\n" % (i, b"c" * 1000) for i in range(40)]
+    with connect(server.base_url) as sock:
+        sock.sendall(HEADS_UP + lines[0])
+        for line in [*lines[1:], b"Connection: close\r\n\r\n"]:
+            time.sleep(0.002)
+            sock.sendall(line)
+        assert read_until_closed(sock).startswith(b"HTTP/1.1 200 ")
+
+
 def test_a_pipelined_head_after_a_big_body_is_not_counted_with_it(server: RunningServer) -> None:
     # One chunk: a request with a 70 KB body, then the start of the next request's head. The
     # body is not the second head's, so the second request is served.
@@ -257,6 +284,23 @@ def test_a_slow_client_on_a_kept_alive_connection_is_closed(impatient: RunningSe
         assert read_response(sock).startswith(b"HTTP/1.1 200 ")
         sock.sendall(b"GET /.well-known/jw")
         assert read_until_closed(sock).startswith(b"HTTP/1.1 408 ")
+
+
+def test_an_idle_kept_alive_connection_is_closed_after_the_keep_alive_timeout(
+    server: RunningServer,
+) -> None:
+    """Uvicorn's keep-alive timeout (5 s by default) counts from the last answer."""
+    with connect(server.base_url) as sock:
+        sock.sendall(HEADS_UP + b"\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+        time.sleep(3)
+        sock.sendall(HEADS_UP + b"\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+        answered = time.perf_counter()
+        assert read_until_closed(sock) == b""
+        idle = time.perf_counter() - answered
+    print(f"idle connection closed after {idle:.2f} s")
+    assert 4.5 <= idle < 7
 
 
 def test_a_body_cut_off_by_the_client_writes_nothing(tenant: Tenant) -> None:

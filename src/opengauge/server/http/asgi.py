@@ -39,7 +39,8 @@ def header(scope: Scope, name: bytes) -> str | None:
     """The first value of a request header (``name`` lower-case)."""
     for key, value in scope["headers"]:
         if key == name:
-            return str(value.decode("latin-1"))
+            found: str = value.decode("latin-1")
+            return found
     return None
 
 

@@ -32,6 +32,8 @@ from opengauge.server.settings import Settings
 #: Longest request line or header line, and the most a request head may hold in all.
 LINE_LIMIT = 16 * 1024
 HEAD_LIMIT = 64 * 1024
+#: A chunk this small holds no line near LINE_LIMIT, however its bytes are counted.
+_SMALL_CHUNK = LINE_LIMIT // 2
 #: After a refusal, how long unread input is drained so the client reads the answer: closing
 #: a socket with unread data resets the connection, and the answer can be lost with it.
 LINGER_SECONDS = 2.0
@@ -65,8 +67,11 @@ class Protocol(HttpToolsProtocol):
         #: end of its head; ``_began``: a byte of the request has arrived.
         self._in_head = False
         self._began = False
-        #: The request line and the header lines parsed so far, in bytes.
+        #: The request line and the header lines parsed so far, in bytes. ``_measure``: the
+        #: chunk being parsed may hold a head or a line near a limit, so header lines are
+        #: counted; a small chunk with no head in progress cannot (nearly every request).
         self._head_bytes = 0
+        self._measure = True
         #: Bytes of the chunks that arrived wholly inside the head: what the parser holds of a
         #: line it has not finished (a 100 MB header would otherwise be read to its end).
         #: ``_started_now``: the head began in the chunk being parsed, so that chunk is not
@@ -74,9 +79,12 @@ class Protocol(HttpToolsProtocol):
         self._unparsed = 0
         self._started_now = False
         #: When the request in progress must have arrived (loop time), or None between
-        #: requests. One timer per connection checks it: arming a timer for every request
-        #: cost more than the rest of this class together.
+        #: requests; when the connection went idle after an answer, or None. One timer per
+        #: connection checks both, and wakes at least every ``_tick`` seconds so that it is
+        #: never late for a keep-alive timeout that starts between two wakes.
         self._deadline: float | None = None
+        self._idle_since: float | None = None
+        self._tick = max(0.05, min(client_timeout, self.timeout_keep_alive))
         self._timer: asyncio.TimerHandle | None = None
         self._refused = False
         #: A refusal waiting for the answers to the requests before it (pipelining).
@@ -89,7 +97,7 @@ class Protocol(HttpToolsProtocol):
         self._in_head = True
         # The first request's time starts when the connection opens.
         self._deadline = self.loop.time() + self.client_timeout
-        self._timer = self.loop.call_later(self.client_timeout, self._check_deadline)
+        self._timer = self.loop.call_later(self._tick, self._check_deadline)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_timer()
@@ -98,8 +106,9 @@ class Protocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # draining after a refusal
-        self._unset_keepalive_if_required()
+        self._idle_since = None  # what uvicorn's keep-alive timer does on new data
         self._started_now = False
+        self._measure = len(data) > _SMALL_CHUNK or (self._in_head and self._began)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
@@ -117,6 +126,9 @@ class Protocol(HttpToolsProtocol):
             else:
                 self._unsupported_upgrade_warning()
             return
+        if not self._measure and self._in_head and self._began:
+            # A head begun in this small chunk goes on in the next: count what it holds.
+            self._head_bytes = sum(len(name) + len(value) + 4 for name, value in self.headers)
         # A chunk that neither started nor ended the head is all head, parsed or not.
         if self._in_head and not self._started_now:
             self._unparsed += len(data)
@@ -138,13 +150,18 @@ class Protocol(HttpToolsProtocol):
             raise _Refused(UriTooLong())
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        line = len(name) + len(value) + 4  # ": " and CRLF
-        if line > LINE_LIMIT:
-            raise _Refused(HeadersTooLarge())
-        self._head_bytes += line
-        if self._head_bytes + len(self.url) > HEAD_LIMIT:
-            raise _Refused(HeadersTooLarge())
-        super().on_header(name, value)
+        if self._measure:
+            line = len(name) + len(value) + 4  # ": " and CRLF
+            if line > LINE_LIMIT:
+                raise _Refused(HeadersTooLarge())
+            self._head_bytes += line
+            if self._head_bytes + len(self.url) > HEAD_LIMIT:
+                raise _Refused(HeadersTooLarge())
+        # Uvicorn's on_header, inlined: it runs for every header of every request.
+        name = name.lower()
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -162,11 +179,19 @@ class Protocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         now = self.loop.time()
-        if self._deadline is not None and now >= self._deadline:
+        deadline, idle_since = self._deadline, self._idle_since
+        if deadline is not None and now >= deadline:
             self._too_slow()
             return
-        wait = self.client_timeout if self._deadline is None else self._deadline - now
-        self._timer = self.loop.call_later(wait, self._check_deadline)
+        wake = now + self._tick
+        if idle_since is not None:
+            if now >= idle_since + self.timeout_keep_alive:
+                self.transport.close()  # uvicorn's timeout_keep_alive_handler
+                return
+            wake = min(wake, idle_since + self.timeout_keep_alive)
+        if deadline is not None:
+            wake = min(wake, deadline)
+        self._timer = self.loop.call_later(wake - now, self._check_deadline)
 
     def _stop_timer(self) -> None:
         self._deadline = None
@@ -188,7 +213,15 @@ class Protocol(HttpToolsProtocol):
         self._refuse(RequestTimeout())
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        # Uvicorn's, except that going idle is noted for our timer instead of arming its own.
+        self.server_state.total_requests += 1
+        if not self.transport.is_closing():
+            self.flow.resume_reading()
+            if self.pipeline:
+                cycle, app = self.pipeline.pop()
+                self._start_asgi_task(cycle, app)
+            else:
+                self._idle_since = self.loop.time()
         pending, cycle = self._pending, self.cycle
         if pending is not None and (cycle is None or cycle.response_complete):
             self._pending = None

@@ -9,6 +9,7 @@ names the record keys a mapping ignored.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import msgspec
 
 from opengauge.server.auth.service import authenticate_bearer, refuse_after_auth
+from opengauge.server.clock import Clock
 from opengauge.server.errors import ApiError, BadRequest, ValidationFailed
 from opengauge.server.http.asgi import (
     Receive,
@@ -53,7 +55,7 @@ async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation
         strict = _strict(scope, settings.strict_mapping)
         body = await read_body(receive, settings.max_body_bytes)
         params = await parse_off_loop(parse_body, body, header(scope, b"content-type") or "")
-        operation = make(params, claims, service.Context(state.clock, settings.base_url, strict))
+        operation = make(params, claims, _context(state.clock, settings.base_url, strict))
     except ApiError as refused:
         operation = refuse_after_auth(claims, refused)
     try:
@@ -63,6 +65,12 @@ async def _run(state: State, scope: Scope, receive: Receive, make: MakeOperation
         if error.ignored:
             note_ignored(scope, error.ignored)
         raise
+
+
+@functools.lru_cache(maxsize=16)
+def _context(clock: Clock, base_url: str, strict: bool) -> service.Context:
+    # Immutable and the same for nearly every request: made once, not per request.
+    return service.Context(clock, base_url, strict)
 
 
 def _strict(scope: Scope, default: bool) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -14,9 +14,9 @@ from opengauge.server.errors import ValidationFailed
 RECORD_REQUIRED = "The record field is required."
 
 
-@dataclass(frozen=True)
-class RecordImport:
-    """``{"configuration": ..., "record": {...}}`` as far as it could be read."""
+class RecordImport(NamedTuple):
+    """``{"configuration": ..., "record": {...}}`` as far as it could be read (a tuple: one
+    is made for every record imported)."""
 
     configuration: str
     record: dict[str, Any] | None
