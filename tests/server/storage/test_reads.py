@@ -8,10 +8,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 
-from opengauge.server.errors import InternalError, ValidationFailed
+from opengauge.server.errors import InternalError, ServiceUnavailable, ValidationFailed
 from opengauge.server.storage import Database, Tx
+from opengauge.server.storage.readers import THREADS
+from tests.conftest import BACKENDS
 
 _NAMES = "SELECT name FROM touchpoints ORDER BY id"
 
@@ -150,3 +153,28 @@ def test_reads_run_off_the_event_loop(migrated: Database) -> None:
         return await migrated.read(lambda tx: threading.get_ident())
 
     assert asyncio.run(_started(migrated, body)) != loop_thread
+
+
+def test_a_read_while_postgres_is_unreachable_answers_503() -> None:
+    """The reader's connection cannot even be made: the database is unavailable, not broken."""
+    unreachable = Database("postgresql://postgres@127.0.0.1:9/test?connect_timeout=2")
+    with pytest.raises(ServiceUnavailable):
+        asyncio.run(_started(unreachable, lambda: unreachable.read(_names)))
+
+
+@pytest.mark.parametrize("database", [b for b in BACKENDS if b == "postgres"], indirect=True)
+def test_reads_after_postgres_dropped_their_connections_succeed(migrated: Database) -> None:
+    """A restart or failover closes every connection: the next read makes a new one instead
+    of answering 503 once per reader thread."""
+    migrated.run_sync(_add("kept"))
+
+    async def body() -> list[list[str]]:
+        first = [await migrated.read(_names)]
+        with psycopg.connect(migrated.url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        return first + [await migrated.read(_names) for _ in range(THREADS + 1)]
+
+    assert asyncio.run(_started(migrated, body)) == [["kept"]] * (THREADS + 2)

@@ -100,22 +100,44 @@ class Readers:
         return asyncio.get_running_loop().run_in_executor(self._threads, self._read, op)
 
     def _read(self, op: Operation[T]) -> T:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = prepare_reader(self._connect(), self._dialect)
-            with self._lock:
-                self._connections.append(conn)
         try:
-            return read_in(conn, self._dialect, op)
+            try:
+                return read_in(self._connection(), self._dialect, op)
+            except Exception as exc:
+                if not self._dropped_broken():
+                    raise
+                # The database closed the connection since the last read (a restart, a
+                # failover): a read is safe to repeat, once, on a new one.
+                log.info("reader reconnecting: %s", exc)
+                return read_in(self._connection(), self._dialect, op)
         except Exception as exc:
-            if _broken(conn):
-                self._local.conn = None
-                with self._lock:
-                    self._connections.remove(conn)
+            self._dropped_broken()
             error = InternalError() if _wrote(exc) else failure(exc)
             if error is exc:
                 raise
             raise error from exc
+
+    def _connection(self) -> Any:
+        """This thread's connection, made on first use (or after it broke)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = prepare_reader(self._connect(), self._dialect)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _dropped_broken(self) -> bool:
+        """Forget and close this thread's connection if it was lost; whether it was."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or not _broken(conn):
+            return False
+        self._local.conn = None
+        with self._lock:
+            self._connections.remove(conn)
+        with contextlib.suppress(Exception):
+            conn.close()
+        return True
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
