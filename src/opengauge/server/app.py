@@ -8,6 +8,7 @@ fault rules. Refusals are rendered by the route's family (``http/rendering.py``)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -39,6 +40,9 @@ from opengauge.server.storage.repositories import apps
 from opengauge.server.survey import endpoints as survey_endpoints
 from opengauge.server.tokens import KeyRing
 from opengauge.server.v4_1 import endpoints as v4_1_endpoints
+
+#: How long shutdown waits for the writes being committed before answering them 503.
+DRAIN_SECONDS = 30.0
 
 log = logging.getLogger("opengauge")
 #: Seconds a thread holds the GIL before another may take it (see `start`).
@@ -93,6 +97,10 @@ class OpenGaugeApp:
             if sender is not None:
                 await sender.stop()
             await self.state.limiter.aclose()
+            # Writes already being committed get their real answer, not a 503.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DRAIN_SECONDS):
+                    await self.state.db.drain()
             self.stop()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

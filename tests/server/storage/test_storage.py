@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from opengauge.server.app import OpenGaugeApp
 from opengauge.server.errors import ValidationFailed
+from opengauge.server.settings import Settings
 from opengauge.server.storage import Database, Tx, migrate
 from opengauge.server.storage.tables import metadata
 from tests.conftest import BACKENDS
@@ -202,3 +206,37 @@ def test_postgres_batches_of_server_processes_commit_one_after_another(
     assert waited
     assert written == "after"
     assert _names(migrated) == ["after"]
+
+
+def _slow_touchpoint(name: str) -> Callable[[Tx], str]:
+    def operation(tx: Tx) -> str:
+        time.sleep(0.3)  # still in the writer when shutdown begins
+        return _add_touchpoint(name)(tx)
+
+    return operation
+
+
+def test_shutdown_answers_the_write_in_flight_with_its_outcome(migrated: Database) -> None:
+    """A request whose write commits during shutdown is told so, not 503 (it would retry, and
+    store its record twice)."""
+    app = OpenGaugeApp(Settings(database_url=migrated.url), tune_gc=False)
+
+    async def body() -> object:
+        events: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        started = asyncio.Event()
+
+        async def send(message: Any) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                started.set()
+
+        await events.put({"type": "lifespan.startup"})
+        lifespan = asyncio.ensure_future(app({"type": "lifespan"}, events.get, send))
+        await asyncio.wait_for(started.wait(), timeout=30)
+        write = asyncio.ensure_future(app.state.db.run(_slow_touchpoint("in flight")))
+        await asyncio.sleep(0.1)
+        await events.put({"type": "lifespan.shutdown"})
+        await lifespan
+        return await asyncio.gather(write, return_exceptions=True)
+
+    assert asyncio.run(body()) == ["in flight"]
+    assert _names(migrated) == ["in flight"]

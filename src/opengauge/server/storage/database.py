@@ -128,6 +128,11 @@ class Database:
             return SqliteSession(self.connect, syncs_on_commit=self.syncs_on_commit)
         return PostgresSession(self.connect)
 
+    async def drain(self) -> None:
+        """Wait for the writes queued or being committed (bound it with ``asyncio.timeout``)."""
+        if self._writer is not None:
+            await self._writer.drain()
+
     def stop(self) -> None:
         """Stop the writer (requests still queued are told to come back) and the readers."""
         if self._writer is not None:

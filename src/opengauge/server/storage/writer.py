@@ -103,7 +103,8 @@ class Session(Protocol):
     async def attempt(self, batch: list[Job]) -> None:
         """Run the batch in one transaction and commit; roll back and raise on failure."""
 
-    def close(self) -> None: ...
+    def close(self, *, wait: bool) -> None:
+        """Let the connection go; ``wait`` for an attempt still running, or not."""
 
 
 class Writer:
@@ -116,22 +117,34 @@ class Writer:
         self._running: list[Job] = []
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
+        #: Set while nothing is queued or being committed.
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._task = self._loop.create_task(self._run(), name="opengauge-writer")
 
     def submit(self, op: Operation[T]) -> asyncio.Future[T]:
         future: asyncio.Future[T] = self._loop.create_future()
         self._queue.append(Job(op, future))
+        self._idle.clear()
         self._wake.set()
         return future
 
+    async def drain(self) -> None:
+        """Wait until everything queued is committed and answered."""
+        await self._idle.wait()
+
     def stop(self) -> None:
-        """Stop taking work; requests still waiting are told the service is unavailable."""
+        """Stop taking work; requests still waiting are told the service is unavailable.
+
+        :meth:`drain` first, or a batch being committed meanwhile is answered 503 too.
+        """
+        busy = bool(self._running)
         self._task.cancel()
         for job in (*self._running, *self._queue):
             if not job.future.done():
                 job.future.set_exception(ServiceUnavailable())
         self._queue = []
-        self._session.close()
+        self._session.close(wait=not busy)
 
     async def _run(self) -> None:
         while True:
@@ -144,6 +157,8 @@ class Writer:
                 await self._commit(self._running)
                 resolve(self._running)
                 self._running = []
+            if not self._queue:
+                self._idle.set()
 
     async def _commit(self, batch: list[Job]) -> None:
         """Commit the batch, retrying conflicts; past that, every operation on its own."""
@@ -208,7 +223,7 @@ class SqliteSession:
             await asyncio.sleep(delay)
         self._conn.execute("BEGIN IMMEDIATE")
 
-    def close(self) -> None:
+    def close(self, *, wait: bool) -> None:
         self._checkpointer.stop()
         self._conn.close()
 
@@ -252,8 +267,10 @@ class PostgresSession:
                 self._conn.close()
             self._conn = None
 
-    def close(self) -> None:
-        self._thread.shutdown(wait=True)
+    def close(self, *, wait: bool) -> None:
+        # An attempt stuck past the drain (a dead socket, another process's lock) must not
+        # hold the shutdown up.
+        self._thread.shutdown(wait=wait)
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 self._conn.close()
