@@ -303,6 +303,47 @@ def test_an_idle_kept_alive_connection_is_closed_after_the_keep_alive_timeout(
     assert 4.5 <= idle < 7
 
 
+def test_blank_lines_do_not_keep_an_idle_connection_open(server: RunningServer) -> None:
+    """A CRLF between requests is allowed, but it starts no request: sent every second, it
+    kept an answered connection open for good."""
+    with connect(server.base_url) as sock:
+        sock.sendall(HEADS_UP + b"\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+        answered = time.perf_counter()
+        sock.settimeout(1)
+        closed = False
+        while not closed and time.perf_counter() - answered < 9:
+            try:
+                sock.sendall(b"\r\n")
+                closed = sock.recv(1) == b""
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True
+        idle = time.perf_counter() - answered
+    assert closed
+    assert 4.5 <= idle < 7
+
+
+def test_a_connection_answered_before_its_body_ended_is_closed_once_idle(
+    server: RunningServer,
+) -> None:
+    """Refused at once (no token), then the body arrives: the connection then idles and is
+    closed by the keep-alive timeout, as any other (it had no timer left at all)."""
+    body = b"x" * 100
+    with connect(server.base_url) as sock:
+        sock.sendall(
+            b"PUT /records/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
+        assert read_response(sock).startswith(b"HTTP/1.1 401 ")
+        sock.sendall(body)
+        ended = time.perf_counter()
+        assert read_until_closed(sock) == b""
+        idle = time.perf_counter() - ended
+    assert idle < 7
+
+
 def test_a_body_cut_off_by_the_client_writes_nothing(tenant: Tenant) -> None:
     # A form body cut after its first fields is still a valid form: it must not be stored.
     fields = "record[Account Name]=Cut Short&record[Account Number]=1&x="

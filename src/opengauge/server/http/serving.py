@@ -106,7 +106,6 @@ class Protocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # draining after a refusal
-        self._idle_since = None  # what uvicorn's keep-alive timer does on new data
         self._started_now = False
         self._measure = len(data) > _SMALL_CHUNK or (self._in_head and self._began)
         try:
@@ -141,6 +140,9 @@ class Protocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_head = self._began = self._started_now = True
         self._head_bytes = self._unparsed = 0
+        # A request has begun: the connection is no longer idle. (Any byte used to count,
+        # so blank lines between requests kept a connection open for good.)
+        self._idle_since = None
         if self._deadline is None:
             self._deadline = self.loop.time() + self.client_timeout
 
@@ -171,6 +173,10 @@ class Protocol(HttpToolsProtocol):
         self._deadline = None
         self._began = False
         super().on_message_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.response_complete and not self.pipeline:
+            # Answered before its body ended (a refusal): idle from now.
+            self._idle_since = self.loop.time()
 
     # -- deadlines and refusals
 
@@ -220,7 +226,7 @@ class Protocol(HttpToolsProtocol):
             if self.pipeline:
                 cycle, app = self.pipeline.pop()
                 self._start_asgi_task(cycle, app)
-            else:
+            elif not self._began:  # not idle while the next request's head is arriving
                 self._idle_since = self.loop.time()
         pending, cycle = self._pending, self.cycle
         if pending is not None and (cycle is None or cycle.response_complete):
