@@ -28,7 +28,6 @@ from opengauge.server.imports.common import (
     new_reference,
     record_problems,
     system_rule_hit,
-    upsert_account,
 )
 from opengauge.server.imports.schemas import RECORD_REQUIRED, read_record_import
 from opengauge.server.storage import Tx
@@ -88,7 +87,10 @@ Handler = Callable[[Tx, int, m.Mapping, r.CleanRecord, Context], None]
 def _put_account(
     tx: Tx, system_id: int, mapping: m.Mapping, clean: r.CleanRecord, context: Context
 ) -> None:
-    upsert_account(tx, system_id, clean, context.clock.timestamp())
+    now = context.clock.timestamp()
+    account = account_of(tx, system_id, clean, now)
+    if account is not None:
+        accounts.put_quietly(tx, system_id, *account, now)
 
 
 def _add_alias(

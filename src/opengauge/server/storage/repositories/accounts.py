@@ -31,6 +31,10 @@ UPSERT = (
 )
 
 
+#: The same upsert for a caller that needs no id: queued, not waited for (``Tx.send``).
+_UPSERT_QUIETLY = UPSERT.removesuffix(" RETURNING id")
+
+
 def find_id(tx: Tx, system_id: int, name: str) -> int | None:
     value = tx.scalar("SELECT id FROM accounts WHERE system_id = ? AND name = ?", (system_id, name))
     return None if value is None else int(value)
@@ -44,6 +48,15 @@ def upsert(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -
     )
     assert row is not None
     return int(row[0])
+
+
+def put_quietly(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> None:
+    """Create or update the account called ``name``, waiting for nothing: on PostgreSQL the
+    statement goes with the rest of the batch (an Account record needs no id back)."""
+    tx.send(
+        _UPSERT_QUIETLY,
+        (system_id, name, fields.number, fields.manager, fields.region, fields.parent_id, now, now),
+    )
 
 
 def ensure(tx: Tx, system_id: int, name: str, now: str) -> int:
