@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -96,16 +95,12 @@ class Database:
 
     def run_sync(self, op: Operation[T]) -> T:
         """Run one operation in its own transaction, retrying conflicts."""
-        delays = retry.conflict_delays()
-        while True:
-            try:
-                with self.transaction() as tx:
-                    return op(tx)
-            except Exception as exc:
-                delay = next(delays, None) if retry.is_transient(exc) else None
-                if delay is None:
-                    raise
-                time.sleep(delay)
+
+        def attempt() -> T:
+            with self.transaction() as tx:
+                return op(tx)
+
+        return retry.call(attempt)
 
     def read_sync(self, op: Operation[T]) -> T:
         """Run one read-only operation on a connection of its own."""

@@ -19,7 +19,6 @@ import functools
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -37,15 +36,7 @@ THREADS = 4
 
 def read_in(conn: Any, dialect: str, op: Operation[T]) -> T:
     """Run ``op`` in one read-only transaction on ``conn``, retrying a busy database."""
-    delays = retry.conflict_delays()
-    while True:
-        try:
-            return _read_once(conn, dialect, op)
-        except Exception as exc:
-            delay = next(delays, None) if retry.is_transient(exc) else None
-            if delay is None:
-                raise
-            time.sleep(delay)
+    return retry.call(lambda: _read_once(conn, dialect, op))
 
 
 def _read_once(conn: Any, dialect: str, op: Operation[T]) -> T:

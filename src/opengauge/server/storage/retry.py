@@ -11,9 +11,12 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import psycopg
+
+T = TypeVar("T")
 
 #: PostgreSQL states that mean "try again": serialization failure, deadlock, lock not available.
 TRANSIENT_PG_STATES = frozenset({"40001", "40P01", "55P03"})
@@ -48,3 +51,17 @@ def lock_delays(timeout: float = LOCK_TIMEOUT) -> Iterator[float]:
     while time.monotonic() < deadline:
         yield delay
         delay = min(delay * 2, 0.05)
+
+
+def call(work: Callable[[], T]) -> T:
+    """``work()``, run again after a pause (:func:`conflict_delays`) while it meets a conflict;
+    for work on a thread of its own (the event loop's writer pauses with ``asyncio.sleep``)."""
+    delays = conflict_delays()
+    while True:
+        try:
+            return work()
+        except Exception as exc:
+            delay = next(delays, None) if is_transient(exc) else None
+            if delay is None:
+                raise
+            time.sleep(delay)
