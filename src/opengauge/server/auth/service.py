@@ -143,26 +143,10 @@ def authenticate_bearer(scope: Scope, keys: KeyRing, clock: Clock, default_regio
     request's database operation, so a revoked app fails from its next request on.
     """
     claims = bearer_claims(header(scope, b"authorization"), keys, clock)
-    if claims is None or claims.region != _region(header(scope, b"host"), default_region):
+    if claims is None or claims.region != region_of_host(header(scope, b"host"), default_region):
         raise Unauthenticated()
     note_caller(scope, claims.system_id, claims.client_id)
     return claims
-
-
-#: Host header -> region, for the few hosts a server is called by. Bounded, because the
-#: header is the client's: past the limit, the region is worked out on every request.
-_regions: dict[tuple[str | None, str], str] = {}
-REGIONS_LIMIT = 256
-
-
-def _region(host: str | None, default: str) -> str:
-    key = (host, default)
-    region = _regions.get(key)
-    if region is None:
-        region = region_of_host(host, default)
-        if len(_regions) < REGIONS_LIMIT:
-            _regions[key] = region
-    return region
 
 
 def read_api_key(authorization: str | None, params: dict[str, Any]) -> str | None:
