@@ -184,14 +184,15 @@ class OpenGaugeApp:
         path = route_path(scope)
         found, params = self.router.match(path)
         state = self.state
-        if found is not None and not found.family.journaled:
-            await self.router.serve(state, found, params, path, scope, receive, send)
-            return
+        # The admin check first, whatever routes match: no route can skip it.
         if self._control and path.startswith(CONTROL_PREFIX):
             if self._is_admin(scope):
                 await self.router.serve(state, found, params, path, scope, receive, send)
             else:
                 await send_reply(send, JSON_ERRORS.render(Unauthenticated(), path))
+            return
+        if found is not None and not found.family.journaled:
+            await self.router.serve(state, found, params, path, scope, receive, send)
             return
         entry = scope[SCOPE_KEY] = new_entry(scope, path, state.clock.time())
         started = time.perf_counter()
