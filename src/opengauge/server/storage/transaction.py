@@ -92,6 +92,15 @@ class Tx:
         row: Row | None = self._cursor.fetchone()
         return row
 
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT of one row and return the new row's ``id``."""
+        self.wrote = True
+        if self._pg:
+            self._cursor.execute(self._sql(sql + " RETURNING id"), params)
+            return int(self._cursor.fetchone()[0])
+        self._cursor.execute(sql, params)
+        return int(self._cursor.lastrowid)
+
     def settle_sqlite_writes(self) -> None:
         """On a SQLite reader: wait for the write in flight and see what it commits.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from opengauge.server.storage.repositories.keyed import KeyedTable, put_sqlite
 from opengauge.server.storage.transaction import Tx
 
 
@@ -17,7 +18,9 @@ class AccountFields:
     parent_id: int | None = None
 
 
-#: Also the first half of ``contacts.put_with_account`` on PostgreSQL.
+TABLE = KeyedTable("accounts", ("system_id", "name"), ("number", "manager", "region", "parent_id"))
+
+#: PostgreSQL's upsert; also the first half of ``contacts.put_with_account`` there.
 UPSERT = (
     "INSERT INTO accounts (system_id, name, number, manager, region, parent_id, created_at,"
     " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -40,12 +43,15 @@ def find_id(tx: Tx, system_id: int, name: str) -> int | None:
     return None if value is None else int(value)
 
 
+def _values(fields: AccountFields) -> tuple[object, ...]:
+    return (fields.number, fields.manager, fields.region, fields.parent_id)
+
+
 def upsert(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> int:
     """Create or update the account called ``name``; returns its id."""
-    row = tx.write_returning(
-        UPSERT,
-        (system_id, name, fields.number, fields.manager, fields.region, fields.parent_id, now, now),
-    )
+    if not tx.is_postgres:
+        return put_sqlite(tx, TABLE, (system_id, name), _values(fields), now)
+    row = tx.write_returning(UPSERT, (system_id, name, *_values(fields), now, now))
     assert row is not None
     return int(row[0])
 
@@ -53,10 +59,10 @@ def upsert(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -
 def put_quietly(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> None:
     """Create or update the account called ``name``, waiting for nothing: on PostgreSQL the
     statement goes with the rest of the batch (an Account record needs no id back)."""
-    tx.send(
-        _UPSERT_QUIETLY,
-        (system_id, name, fields.number, fields.manager, fields.region, fields.parent_id, now, now),
-    )
+    if not tx.is_postgres:
+        put_sqlite(tx, TABLE, (system_id, name), _values(fields), now)
+        return
+    tx.send(_UPSERT_QUIETLY, (system_id, name, *_values(fields), now, now))
 
 
 def ensure(tx: Tx, system_id: int, name: str, now: str) -> int:

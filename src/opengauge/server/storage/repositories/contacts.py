@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from opengauge.server.storage.repositories import accounts
 from opengauge.server.storage.repositories.accounts import AccountFields
+from opengauge.server.storage.repositories.keyed import KeyedTable, put_sqlite
 from opengauge.server.storage.transaction import Tx
 
 
@@ -45,6 +46,8 @@ _COLUMNS = (
     "account_id",
 )
 
+TABLE = KeyedTable("contacts", ("system_id", "key"), _COLUMNS)
+
 
 def _upsert_sql(account_id: str) -> str:
     """The contact upsert, with ``account_id`` as the value for that column (last in the list).
@@ -70,10 +73,8 @@ _UPSERT_WITH_ACCOUNT = f"WITH account AS ({accounts.UPSERT}) " + _upsert_sql(  #
 )
 
 
-def _params(system_id: int, fields: ContactFields, now: str) -> tuple[object, ...]:
+def _values(fields: ContactFields) -> tuple[object, ...]:
     return (
-        system_id,
-        contact_key(fields.email, fields.phone),
         fields.email,
         fields.phone,
         fields.first_name,
@@ -83,13 +84,19 @@ def _params(system_id: int, fields: ContactFields, now: str) -> tuple[object, ..
         fields.job_level,
         fields.language,
         fields.account_id,
-        now,
-        now,
     )
+
+
+def _params(system_id: int, fields: ContactFields, now: str) -> tuple[object, ...]:
+    key = contact_key(fields.email, fields.phone)
+    return (system_id, key, *_values(fields), now, now)
 
 
 def upsert(tx: Tx, system_id: int, fields: ContactFields, now: str) -> int:
     """Create or update the contact; returns its id."""
+    if not tx.is_postgres:
+        key = (system_id, contact_key(fields.email, fields.phone))
+        return put_sqlite(tx, TABLE, key, _values(fields), now)
     row = tx.write_returning(_UPSERT + " RETURNING id", _params(system_id, fields, now))
     assert row is not None
     return int(row[0])
@@ -106,16 +113,18 @@ def put_with_account(
 
     On PostgreSQL that is one statement, queued with the rest of the batch (``Tx.send``).
     """
+    if not tx.is_postgres:
+        if account is not None:
+            name, found = account
+            fields = dataclasses.replace(
+                fields, account_id=accounts.upsert(tx, system_id, name, found, now)
+            )
+        upsert(tx, system_id, fields, now)
+        return
     if account is None:
         tx.send(_UPSERT, _params(system_id, fields, now))
         return
     name, found = account
-    if not tx.is_postgres:
-        fields = dataclasses.replace(
-            fields, account_id=accounts.upsert(tx, system_id, name, found, now)
-        )
-        tx.send(_UPSERT, _params(system_id, fields, now))
-        return
     account_params = (system_id, name, found.number, found.manager, found.region)
     contact = _params(system_id, fields, now)
     tx.send(
