@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from opengauge.server.storage.repositories import accounts
@@ -113,23 +112,22 @@ def put_with_account(
 
     On PostgreSQL that is one statement, queued with the rest of the batch (``Tx.send``).
     """
+    key = contact_key(fields.email, fields.phone)
+    values = _values(fields)
     if not tx.is_postgres:
         if account is not None:
-            name, found = account
-            fields = dataclasses.replace(
-                fields, account_id=accounts.upsert(tx, system_id, name, found, now)
-            )
-        upsert(tx, system_id, fields, now)
+            # The account's id takes the place of the contact's last column, account_id.
+            values = (*values[:-1], accounts.upsert(tx, system_id, *account, now))
+        put_sqlite(tx, TABLE, (system_id, key), values, now)
         return
     if account is None:
-        tx.send(_UPSERT, _params(system_id, fields, now))
+        tx.send(_UPSERT, (system_id, key, *values, now, now))
         return
     name, found = account
     account_params = (system_id, name, found.number, found.manager, found.region)
-    contact = _params(system_id, fields, now)
     tx.send(
         _UPSERT_WITH_ACCOUNT,
-        (*account_params, found.parent_id, now, now, *contact[:10], *contact[11:]),
+        (*account_params, found.parent_id, now, now, system_id, key, *values[:-1], now, now),
     )
 
 
