@@ -3,6 +3,10 @@
 Each configuration runs ``opengauge serve`` with its default settings (access log on) on a
 fresh database, drives it with the same load as the ceiling, and checks that the keys sent
 became rows and no upsert made a duplicate.
+
+A shared machine's speed drifts by a third over the minutes a table takes, so one ceiling at
+the start would make later rows look better or worse than they are. Each row is divided by
+its own ceiling instead: the mean of the ceilings measured just before and just after it.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class Measured:
     database: str
     workers: int
     result: Result
+    #: The mean of the ceilings measured just before and just after this row, in req/s.
+    ceiling_per_s: float
     ratio: float
     min_ratio: float
     max_p99_ms: float | None
@@ -63,6 +69,16 @@ class Measured:
         if self.max_p99_ms is not None:
             text += f", p99 <= {self.max_p99_ms:g} ms"
         return text
+
+
+@dataclass(frozen=True)
+class Run:
+    """One configuration under load: what the load saw, the rows it left, the log's warnings."""
+
+    name: str
+    result: Result
+    stored: int
+    log_lines: list[str]
 
 
 @dataclass(frozen=True)
@@ -101,18 +117,28 @@ class RecordsBench:
                 raise BenchBroken(f"the ceiling app exited with status {process.returncode}")
         return result, log_problems(log_path)
 
-    def table(self, ceiling: Result, each: Callable[[Measured], None]) -> list[Measured]:
-        """Every mapping x database x workers configuration of the plan, in table order;
-        ``each`` hears of every row as soon as it is measured."""
-        rows = []
+    def table(
+        self, ceiling: Result, each: Callable[[Measured], None]
+    ) -> tuple[list[Measured], list[str]]:
+        """Every mapping x database x workers configuration of the plan, in table order, each
+        between two ceilings (``ceiling`` is the first); ``each`` hears of every row as soon as
+        it is measured. Returns the rows and what the later ceilings' runs found wrong."""
+        rows: list[Measured] = []
+        problems: list[str] = []
+        before = ceiling
         for workload in self.plan.workloads:
             for kind in self.plan.databases:
                 for workers in WORKERS[kind]:
-                    rows.append(self._measure(ceiling, workload, kind, workers))
+                    run = self._run(workload, kind, workers)
+                    after, log = self.ceiling()
+                    problems += [*after.problems(), *(f"ceiling log: {line}" for line in log)]
+                    mean = (before.requests_per_s + after.requests_per_s) / 2
+                    rows.append(self._row(run, workload, kind, workers, mean))
                     each(rows[-1])
-        return rows
+                    before = after
+        return rows, problems
 
-    def _measure(self, ceiling: Result, workload: Workload, kind: str, workers: int) -> Measured:
+    def _run(self, workload: Workload, kind: str, workers: int) -> Run:
         label = f"{workload.mapping.lower()}-{kind}-{workers}w"
         name = f"{workload.mapping} / {LABELS[kind]} / {workers}w"
         log_path = self.workdir / f"server-{label}.log"
@@ -126,21 +152,35 @@ class RecordsBench:
                 )
                 server.check_alive(f"opengauge serve ({name})")
             stored = database.count(workload.table)
+        log_lines = [f"server log ({label}): {line}" for line in log_problems(log_path)]
+        return Run(name, result, stored, log_lines)
+
+    def _row(
+        self, run: Run, workload: Workload, kind: str, workers: int, ceiling: float
+    ) -> Measured:
         min_ratio, max_p99 = TARGETS[(kind, workers)]
-        ratio = result.requests_per_s / ceiling.requests_per_s if ceiling.requests_per_s else 0.0
-        measured = Measured(
-            workload.mapping, LABELS[kind], workers, result, ratio, min_ratio, max_p99, stored
+        ratio = run.result.requests_per_s / ceiling if ceiling else 0.0
+        row = Measured(
+            workload.mapping,
+            LABELS[kind],
+            workers,
+            run.result,
+            ceiling,
+            ratio,
+            min_ratio,
+            max_p99,
+            run.stored,
         )
-        measured.problems = result.problems()
-        if stored == 0:
-            measured.problems.append(f"{name}: the {workload.table} table is empty after the run")
-        if stored > 2 * self.plan.names:
-            measured.problems.append(
-                f"{name}: {stored} {workload.table} rows for at most {2 * self.plan.names} "
-                "distinct keys: upserts created duplicates"
+        row.problems = run.result.problems()
+        if run.stored == 0:
+            row.problems.append(f"{run.name}: the {workload.table} table is empty after the run")
+        if run.stored > 2 * self.plan.names:
+            row.problems.append(
+                f"{run.name}: {run.stored} {workload.table} rows for at most "
+                f"{2 * self.plan.names} distinct keys: upserts created duplicates"
             )
-        measured.log_lines = [f"server log ({label}): {line}" for line in log_problems(log_path)]
-        return measured
+        row.log_lines = run.log_lines
+        return row
 
     def _load(self, workload: Workload) -> Load:
         plan = self.plan

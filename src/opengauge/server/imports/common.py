@@ -128,15 +128,16 @@ def upsert_contact(tx: Tx, system_id: int, clean: r.CleanRecord, now: str) -> in
 
 
 def contact_fields(clean: r.CleanRecord, account_id: int | None) -> ContactFields:
+    get = clean.values.get  # every import of a contact comes here: one look-up per field
     return ContactFields(
-        email=clean.get("contact.email"),
-        phone=clean.get("contact.phone"),
-        first_name=clean.get("contact.first_name"),
-        last_name=clean.get("contact.last_name"),
-        number=clean.get("contact.number"),
-        job_position=clean.get("contact.job_position"),
-        job_level=clean.get("contact.job_level"),
-        language=clean.get("contact.language"),
+        email=get("contact.email"),
+        phone=get("contact.phone"),
+        first_name=get("contact.first_name"),
+        last_name=get("contact.last_name"),
+        number=get("contact.number"),
+        job_position=get("contact.job_position"),
+        job_level=get("contact.job_level"),
+        language=get("contact.language"),
         account_id=account_id,
     )
 

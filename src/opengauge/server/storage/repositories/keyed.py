@@ -20,21 +20,39 @@ the upserts.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from opengauge.server.storage.transaction import Tx
 
 
-@dataclass(frozen=True)
 class KeyedTable:
     """A table whose rows are found by ``key`` and carry optional ``columns``; every such
-    table also has ``id``, ``created_at`` and ``updated_at``."""
+    table also has ``id``, ``created_at`` and ``updated_at``.
 
-    name: str
-    key: tuple[str, ...]
-    columns: tuple[str, ...]
+    Its statements are written once, from the fixed column names, never from input: a put
+    costs no string building and no hashing beyond a dictionary look-up.
+    """
+
+    __slots__ = ("_updates", "columns", "insert", "key", "name", "select")
+
+    def __init__(self, name: str, key: tuple[str, ...], columns: tuple[str, ...]) -> None:
+        self.name = name
+        self.key = key
+        self.columns = columns
+        where = " AND ".join(f"{column} = ?" for column in key)
+        self.select = f"SELECT id FROM {name} WHERE {where}"  # noqa: S608
+        names = ", ".join((*key, *columns, "created_at", "updated_at"))
+        marks = ", ".join("?" for _ in range(len(key) + len(columns) + 2))
+        self.insert = f"INSERT INTO {name} ({names}) VALUES ({marks})"  # noqa: S608
+        self._updates: dict[tuple[str, ...], str] = {}
+
+    def update(self, given: tuple[str, ...]) -> str:
+        """The UPDATE by id of the ``given`` columns and ``updated_at``."""
+        sql = self._updates.get(given)
+        if sql is None:
+            assigned = ", ".join(f"{column} = ?" for column in (*given, "updated_at"))
+            sql = self._updates[given] = f"UPDATE {self.name} SET {assigned} WHERE id = ?"  # noqa: S608
+        return sql
 
 
 def put_sqlite(
@@ -42,33 +60,15 @@ def put_sqlite(
 ) -> int:
     """Update the given ``values`` (in ``table.columns`` order) of the row with ``key``, or
     insert it; returns its id. Only for SQLite, inside a write transaction."""
-    row_id = tx.scalar(_select(table), key)
+    row_id = tx.scalar(table.select, key)
     if row_id is None:
-        return tx.insert(_insert(table), (*key, *values, now, now))
-    given = tuple(
-        name for name, value in zip(table.columns, values, strict=True) if value is not None
-    )
-    tx.send(_update(table, given), (*(v for v in values if v is not None), now, row_id))
+        return tx.insert(table.insert, (*key, *values, now, now))
+    given: list[str] = []
+    params: list[object] = []
+    for column, value in zip(table.columns, values, strict=True):
+        if value is not None:
+            given.append(column)
+            params.append(value)
+    params += (now, row_id)
+    tx.send(table.update(tuple(given)), params)
     return int(row_id)
-
-
-# The statements are built from a table's fixed column names, never from input.
-
-
-@functools.cache
-def _select(table: KeyedTable) -> str:
-    where = " AND ".join(f"{name} = ?" for name in table.key)
-    return f"SELECT id FROM {table.name} WHERE {where}"  # noqa: S608
-
-
-@functools.cache
-def _insert(table: KeyedTable) -> str:
-    names = ", ".join((*table.key, *table.columns, "created_at", "updated_at"))
-    marks = ", ".join("?" for _ in range(len(table.key) + len(table.columns) + 2))
-    return f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
-
-
-@functools.cache
-def _update(table: KeyedTable, given: tuple[str, ...]) -> str:
-    assigned = ", ".join(f"{name} = ?" for name in (*given, "updated_at"))
-    return f"UPDATE {table.name} SET {assigned} WHERE id = ?"  # noqa: S608
