@@ -117,26 +117,25 @@ class RecordsBench:
                 raise BenchBroken(f"the ceiling app exited with status {process.returncode}")
         return result, log_problems(log_path)
 
-    def table(
-        self, ceiling: Result, each: Callable[[Measured], None]
-    ) -> tuple[list[Measured], list[str]]:
+    def table(self, ceiling: Result, each: Callable[[Measured], None]) -> list[Measured]:
         """Every mapping x database x workers configuration of the plan, in table order, each
         between two ceilings (``ceiling`` is the first); ``each`` hears of every row as soon as
-        it is measured. Returns the rows and what the later ceilings' runs found wrong."""
+        it is measured. A row also carries what its later ceiling's run found wrong."""
         rows: list[Measured] = []
-        problems: list[str] = []
         before = ceiling
         for workload in self.plan.workloads:
             for kind in self.plan.databases:
                 for workers in WORKERS[kind]:
                     run = self._run(workload, kind, workers)
                     after, log = self.ceiling()
-                    problems += [*after.problems(), *(f"ceiling log: {line}" for line in log)]
                     mean = (before.requests_per_s + after.requests_per_s) / 2
-                    rows.append(self._row(run, workload, kind, workers, mean))
-                    each(rows[-1])
+                    row = self._row(run, workload, kind, workers, mean)
+                    row.problems += after.problems()
+                    row.log_lines += [f"ceiling log: {line}" for line in log]
+                    rows.append(row)
+                    each(row)
                     before = after
-        return rows, problems
+        return rows
 
     def _run(self, workload: Workload, kind: str, workers: int) -> Run:
         label = f"{workload.mapping.lower()}-{kind}-{workers}w"
@@ -179,7 +178,7 @@ class RecordsBench:
                 f"{run.name}: {run.stored} {workload.table} rows for at most "
                 f"{2 * self.plan.names} distinct keys: upserts created duplicates"
             )
-        row.log_lines = run.log_lines
+        row.log_lines = list(run.log_lines)
         return row
 
     def _load(self, workload: Workload) -> Load:

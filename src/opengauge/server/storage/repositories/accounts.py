@@ -39,7 +39,7 @@ _UPSERT_QUIETLY = UPSERT.removesuffix(" RETURNING id")
 
 
 def find_id(tx: Tx, system_id: int, name: str) -> int | None:
-    value = tx.scalar("SELECT id FROM accounts WHERE system_id = ? AND name = ?", (system_id, name))
+    value = tx.scalar(TABLE.select, (system_id, name))
     return None if value is None else int(value)
 
 
@@ -47,11 +47,16 @@ def _values(fields: AccountFields) -> tuple[object, ...]:
     return (fields.number, fields.manager, fields.region, fields.parent_id)
 
 
+def upsert_params(system_id: int, name: str, fields: AccountFields, now: str) -> tuple[object, ...]:
+    """The parameters of :data:`UPSERT`, also the first ones of the contact's upsert with it."""
+    return (system_id, name, *_values(fields), now, now)
+
+
 def upsert(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> int:
     """Create or update the account called ``name``; returns its id."""
     if not tx.is_postgres:
         return put_sqlite(tx, TABLE, (system_id, name), _values(fields), now)
-    row = tx.write_returning(UPSERT, (system_id, name, *_values(fields), now, now))
+    row = tx.write_returning(UPSERT, upsert_params(system_id, name, fields, now))
     assert row is not None
     return int(row[0])
 
@@ -62,7 +67,7 @@ def put_quietly(tx: Tx, system_id: int, name: str, fields: AccountFields, now: s
     if not tx.is_postgres:
         put_sqlite(tx, TABLE, (system_id, name), _values(fields), now)
         return
-    tx.send(_UPSERT_QUIETLY, (system_id, name, *_values(fields), now, now))
+    tx.send(_UPSERT_QUIETLY, upsert_params(system_id, name, fields, now))
 
 
 def ensure(tx: Tx, system_id: int, name: str, now: str) -> int:

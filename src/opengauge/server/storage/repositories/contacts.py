@@ -86,17 +86,19 @@ def _values(fields: ContactFields) -> tuple[object, ...]:
     )
 
 
-def _params(system_id: int, fields: ContactFields, now: str) -> tuple[object, ...]:
-    key = contact_key(fields.email, fields.phone)
-    return (system_id, key, *_values(fields), now, now)
+def _params(system_id: int, key: str, values: tuple[object, ...], now: str) -> tuple[object, ...]:
+    """The parameters of PostgreSQL's contact upsert, for ``values`` in ``_COLUMNS`` order."""
+    return (system_id, key, *values, now, now)
 
 
 def upsert(tx: Tx, system_id: int, fields: ContactFields, now: str) -> int:
     """Create or update the contact; returns its id."""
+    key = contact_key(fields.email, fields.phone)
     if not tx.is_postgres:
-        key = (system_id, contact_key(fields.email, fields.phone))
-        return put_sqlite(tx, TABLE, key, _values(fields), now)
-    row = tx.write_returning(_UPSERT + " RETURNING id", _params(system_id, fields, now))
+        return put_sqlite(tx, TABLE, (system_id, key), _values(fields), now)
+    row = tx.write_returning(
+        _UPSERT + " RETURNING id", _params(system_id, key, _values(fields), now)
+    )
     assert row is not None
     return int(row[0])
 
@@ -121,18 +123,15 @@ def put_with_account(
         put_sqlite(tx, TABLE, (system_id, key), values, now)
         return
     if account is None:
-        tx.send(_UPSERT, (system_id, key, *values, now, now))
+        tx.send(_UPSERT, _params(system_id, key, values, now))
         return
-    name, found = account
-    account_params = (system_id, name, found.number, found.manager, found.region)
-    tx.send(
-        _UPSERT_WITH_ACCOUNT,
-        (*account_params, found.parent_id, now, now, system_id, key, *values[:-1], now, now),
-    )
+    # The statement takes the contact's account_id from the account's upsert, not a parameter.
+    account_params = accounts.upsert_params(system_id, *account, now)
+    tx.send(_UPSERT_WITH_ACCOUNT, (*account_params, *_params(system_id, key, values[:-1], now)))
 
 
 def find_id(tx: Tx, system_id: int, key: str) -> int | None:
-    value = tx.scalar("SELECT id FROM contacts WHERE system_id = ? AND key = ?", (system_id, key))
+    value = tx.scalar(TABLE.select, (system_id, key))
     return None if value is None else int(value)
 
 
