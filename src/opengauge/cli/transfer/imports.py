@@ -26,12 +26,24 @@ _configuration_option = click.option(
 )
 
 
+#: Rows in flight by default. The server commits what arrives together in one transaction,
+#: so 32 in flight make larger batches than 16: on a 2-core machine an import ran 12% faster
+#: (12,200-12,400 against 10,700-11,100 rows/s) and cost both sides less CPU per row.
+DEFAULT_CONCURRENCY = 32
+
+
 def _import_options(function: Any) -> Any:
     options = [
         click.argument(
             "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE.csv"
         ),
-        click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 256),
+            default=DEFAULT_CONCURRENCY,
+            show_default=True,
+            help="Rows in flight at a time.",
+        ),
         click.option(
             "--skip",
             type=click.IntRange(0),
