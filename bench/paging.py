@@ -5,7 +5,11 @@ seeding them through the API would take longer than the measurement). Then:
 
 1. the export: one client pages through all of them at ``per_page`` (records/s);
 2. ``PUT /records/`` alone (p99);
-3. ``PUT /records/`` again while a client pages through the export over and over (p99).
+3. ``PUT /records/`` again while a client pages through the export over and over (p99);
+4. ``PUT /records/`` alone once more. The p99 beside the export is divided by the mean of the
+   two p99s alone around it, as each ``PUT /records/`` row is by the ceilings around it: on a
+   shared machine the speed drifts within seconds, and a single run alone before it made the
+   factor drift with it.
 
 The pager runs on the load CPU and reads only what it needs from each page (the cursor at
 its end and the number of records), so it takes as little CPU from the load generator as
@@ -60,12 +64,20 @@ class Reads:
     alone: Result
     beside: Result
     beside_paged: Paged
+    #: The run alone after the one beside the export.
+    alone_after: Result
     problems: list[str] = field(default_factory=list)
     log_lines: list[str] = field(default_factory=list)
 
     @property
+    def alone_p99_ms(self) -> float:
+        """The mean p99 of the runs alone before and after the one beside the export."""
+        return (self.alone.p99_ms + self.alone_after.p99_ms) / 2
+
+    @property
     def factor(self) -> float:
-        return self.beside.p99_ms / self.alone.p99_ms if self.alone.p99_ms else 0.0
+        alone = self.alone_p99_ms
+        return self.beside.p99_ms / alone if alone else 0.0
 
 
 def page_through(
@@ -108,7 +120,7 @@ def measure(
     records: int,
     per_page: int,
 ) -> Reads:
-    """The export rate, then ``PUT /records/`` p99 alone and beside a pager."""
+    """The export rate, then ``PUT /records/`` p99 alone, beside a pager, and alone again."""
     log_path = workdir / f"server-paging-{kind}.log"
     load = dataclasses.replace(load, workload=CONTACT)
     with (
@@ -135,9 +147,12 @@ def measure(
             finally:
                 stop.set()
                 pager.join(timeout=120)
+            after = generator.run(
+                load, server.port, server.token, "PUT alone again", server.process.pid
+            )
         server.check_alive("opengauge serve (paging)")
-    reads = Reads(LABELS[kind], records, per_page, export, alone, beside, paged)
-    reads.problems = alone.problems() + beside.problems() + paged.errors
+    reads = Reads(LABELS[kind], records, per_page, export, alone, beside, paged, after)
+    reads.problems = alone.problems() + beside.problems() + after.problems() + paged.errors
     if paged.pages == 0:
         reads.problems.append("the pager fetched no page while PUT /records/ ran")
     reads.log_lines = [f"server log (paging): {line}" for line in log_problems(log_path)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from paging import Paged, page_through
+from load import Result
+from paging import Paged, Reads, page_through
 
 from tests.server.rest.helpers import insert_records
 from tests.support import Tenant
@@ -35,3 +36,21 @@ def test_the_pager_starts_over_until_told_to_stop(tenant: Tenant) -> None:
     assert not thread.is_alive()
     assert paged.errors == []
     assert paged.records >= 90
+
+
+def test_the_p99_beside_the_export_is_divided_by_the_mean_of_the_runs_alone_around_it() -> None:
+    def run(name: str, p99_ms: float) -> Result:
+        return Result(name, "wrk", p99_ms=p99_ms)
+
+    reads = Reads(
+        "SQLite",
+        100,
+        10,
+        Paged(),
+        run("alone", 10.0),
+        run("beside", 18.0),
+        Paged(),
+        run("alone again", 14.0),
+    )
+    assert reads.alone_p99_ms == 12.0
+    assert reads.factor == 1.5
