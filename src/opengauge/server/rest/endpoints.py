@@ -46,8 +46,8 @@ def _caller(state: State, request: Request) -> Claims:
 async def _export(state: State, request: Request, stream: Stream) -> Response:
     claims = _caller(state, request)
     params = parse_form(request.url.query)
-    page = await state.db.read(service.read_page(params, claims, stream))
-    return json_response(service.render_page(page, stream, state.settings.base_url))
+    body = await state.db.read(service.export_page(params, claims, stream, state.settings.base_url))
+    return Response(body, media_type="application/json")
 
 
 async def responses(state: State, request: Request) -> Response:

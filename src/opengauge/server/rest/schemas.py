@@ -226,14 +226,40 @@ class Page(msgspec.Struct):
 _decode_segments = msgspec.json.Decoder(dict[str, Any]).decode
 
 
+#: The lists no record has yet (custom fields, drivers): one shared empty list, only ever
+#: encoded, never changed.
+_NOTHING: list[Any] = []
+
+
 def responses(rows: list[ExportRow], expand: frozenset[str], base_url: str) -> list[Response]:
-    """The wire form of responded records."""
+    """The wire form of responded records.
+
+    Built positionally, in the struct's field order: a 1,000-record page is built several
+    times faster than from keyword arguments, and it is the export's main cost.
+    """
+    link = base_url + "/r/"
+    with_properties = PROPERTIES in expand
     return [
         Response(
-            nps=row.nps,
-            comment=row.comment,
-            date_survey_response=row.date_response,
-            **_shared(row, expand, base_url),
+            row.id,
+            row.number_customer,
+            row.number_order,
+            row.email,
+            row.phone,
+            row.nps,
+            row.comment,
+            row.date_creation,
+            row.date_order,
+            row.date_sent,
+            row.date_response,
+            row.touchpoint,
+            row.delivery_vector,
+            None if row.link_code is None else link + row.link_code,
+            Contact(row.first_name, row.last_name),
+            Account(row.account_name, row.account_number),
+            _properties(row) if with_properties else _NOTHING,
+            _NOTHING,
+            _NOTHING,
         )
         for row in rows
     ]
@@ -242,30 +268,30 @@ def responses(rows: list[ExportRow], expand: frozenset[str], base_url: str) -> l
 def non_responses(
     rows: list[ExportRow], expand: frozenset[str], base_url: str
 ) -> list[NonResponse]:
-    """The wire form of records without a response."""
-    return [NonResponse(**_shared(row, expand, base_url)) for row in rows]
-
-
-def _shared(row: ExportRow, expand: frozenset[str], base_url: str) -> dict[str, Any]:
-    """The fields both streams have (the struct decides their order on the wire)."""
-    return {
-        "number_customergauge": row.id,
-        "number_customer": row.number_customer,
-        "number_order": row.number_order,
-        "email": row.email,
-        "phone": row.phone,
-        "date_creation": row.date_creation,
-        "date_order": row.date_order,
-        "date_email_sent": row.date_sent,
-        "touchpoint": row.touchpoint,
-        "delivery_vector": row.delivery_vector,
-        "link": _link(row, base_url),
-        "contact": Contact(row.first_name, row.last_name),
-        "account": Account(row.account_name, row.account_number),
-        "properties": _properties(row) if PROPERTIES in expand else [],
-        "custom_fields": [],
-        "drivers": [],
-    }
+    """The wire form of records without a response (built as :func:`responses` is)."""
+    link = base_url + "/r/"
+    with_properties = PROPERTIES in expand
+    return [
+        NonResponse(
+            row.id,
+            row.number_customer,
+            row.number_order,
+            row.email,
+            row.phone,
+            row.date_creation,
+            row.date_order,
+            row.date_sent,
+            row.touchpoint,
+            row.delivery_vector,
+            None if row.link_code is None else link + row.link_code,
+            Contact(row.first_name, row.last_name),
+            Account(row.account_name, row.account_number),
+            _properties(row) if with_properties else _NOTHING,
+            _NOTHING,
+            _NOTHING,
+        )
+        for row in rows
+    ]
 
 
 def _properties(row: ExportRow) -> list[Field]:
@@ -274,10 +300,6 @@ def _properties(row: ExportRow) -> list[Field]:
         Field(name, None if value is None else str(value))
         for name, value in _decode_segments(row.segments).items()
     ]
-
-
-def _link(row: ExportRow, base_url: str) -> str | None:
-    return None if row.link_code is None else f"{base_url}/r/{row.link_code}"
 
 
 def read_subject(params: dict[str, Any]) -> Subject:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from opengauge.server.storage.transaction import Tx
 
@@ -34,9 +34,12 @@ class Period:
     end: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One survey record as the export shows it; dates in the storage format."""
+class ExportRow(NamedTuple):
+    """One survey record as the export shows it; dates in the storage format.
+
+    A named tuple, made from the query's row as it is: a page builds a thousand of them, and
+    a frozen dataclass took three times as long.
+    """
 
     id: int
     number_customer: str | None
@@ -99,7 +102,7 @@ def page(
     else:
         # One writer at a time: every id handed out so far is committed once it is done.
         tx.settle_sqlite_writes()
-    return [ExportRow(*row) for row in tx.all(sql, params)]
+    return list(map(ExportRow._make, tx.all(sql, params)))
 
 
 def _period_condition(period: Period) -> tuple[str, list[str]]:
