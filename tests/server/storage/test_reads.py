@@ -178,3 +178,34 @@ def test_reads_after_postgres_dropped_their_connections_succeed(migrated: Databa
         return first + [await migrated.read(_names) for _ in range(THREADS + 1)]
 
     assert asyncio.run(_started(migrated, body)) == [["kept"]] * (THREADS + 2)
+
+
+def test_then_runs_on_the_reader_thread_once_the_reads_transaction_has_ended(
+    migrated: Database,
+) -> None:
+    """What a read hands to ``then`` (an export page to render) holds no lock any more."""
+    migrated.run_sync(_add("committed"))
+
+    def read(tx: Tx) -> list[str]:
+        if tx.is_postgres:  # as an export page waits for the survey-record writes in flight
+            tx.write("LOCK TABLE touchpoints IN SHARE MODE")
+        return _names(tx)
+
+    def then(names: list[str]) -> tuple[int, str]:
+        conn = migrated.connect()
+        try:
+            if migrated.dialect == "postgresql":
+                conn.execute("SET lock_timeout = '200ms'")
+            # Refused (lock timeout) if the read's transaction still held its lock.
+            Tx(conn, migrated.dialect).write(
+                "INSERT INTO touchpoints (system_id, name) VALUES (1, 'meanwhile')"
+            )
+            conn.commit()
+        finally:
+            conn.close()
+        return len(names), threading.current_thread().name
+
+    found = asyncio.run(_started(migrated, lambda: migrated.read_then(read, then)))
+    assert found[0] == 1
+    assert found[1].startswith("opengauge-reader")
+    assert migrated.read_sync(_names) == ["committed", "meanwhile"]

@@ -46,7 +46,10 @@ def _caller(state: State, request: Request) -> Claims:
 async def _export(state: State, request: Request, stream: Stream) -> Response:
     claims = _caller(state, request)
     params = parse_form(request.url.query)
-    body = await state.db.read(service.export_page(params, claims, stream, state.settings.base_url))
+    body = await state.db.read_then(
+        service.read_page(params, claims, stream),
+        service.encode_page(stream, state.settings.base_url),
+    )
     return Response(body, media_type="application/json")
 
 

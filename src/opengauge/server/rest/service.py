@@ -58,22 +58,20 @@ def read_page(params: dict[str, Any], claims: Claims, stream: Stream) -> Callabl
     return operation
 
 
-def export_page(
-    params: dict[str, Any], claims: Claims, stream: Stream, base_url: str
-) -> Callable[[Tx], bytes]:
-    """An operation that reads one page and returns the answer's JSON body.
+def encode_page(stream: Stream, base_url: str) -> Callable[[PageRows], bytes]:
+    """The answer's JSON body for a page that was read.
 
-    The page is rendered and encoded where the read runs, on a reader thread: a 1,000-record
-    page takes a few milliseconds of CPU, which on the event loop would hold up every other
-    request in one piece, while a thread gives the loop its turn every few hundred
-    microseconds (the interpreter's switch interval).
+    Meant for :meth:`Database.read_then <opengauge.server.storage.database.Database.read_then>`:
+    it runs on the reader thread once the read's transaction has ended. A 1,000-record page
+    takes a few milliseconds of CPU, which on the event loop would hold every other request up
+    in one piece, and inside the transaction would hold the export's lock on PostgreSQL, which
+    survey-record writes wait for.
     """
-    read = read_page(params, claims, stream)
 
-    def operation(tx: Tx) -> bytes:
-        return msgspec.json.encode(render_page(read(tx), stream, base_url))
+    def encode(page: PageRows) -> bytes:
+        return msgspec.json.encode(render_page(page, stream, base_url))
 
-    return operation
+    return encode
 
 
 def render_page(page: PageRows, stream: Stream, base_url: str) -> schemas.Page:

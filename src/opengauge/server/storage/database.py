@@ -19,7 +19,7 @@ import sqlalchemy
 from sqlalchemy.engine import make_url
 
 from opengauge.server.storage import retry
-from opengauge.server.storage.readers import Readers, prepare_reader, read_in
+from opengauge.server.storage.readers import Readers, U, prepare_reader, read_in
 from opengauge.server.storage.transaction import Operation, T, Tx
 from opengauge.server.storage.writer import PostgresSession, Session, SqliteSession, Writer
 
@@ -153,6 +153,14 @@ class Database:
         if self._readers is None:
             raise RuntimeError("Database.start() has not been called")
         return self._readers.submit(op)
+
+    def read_then(self, op: Operation[T], then: Callable[[T], U]) -> asyncio.Future[U]:
+        """As :meth:`read`, then ``then`` on the value, on the same reader thread once the
+        read's transaction has ended: CPU work on what was read (rendering an export page)
+        that should neither run on the event loop nor hold the read's locks."""
+        if self._readers is None:
+            raise RuntimeError("Database.start() has not been called")
+        return self._readers.submit_then(op, then)
 
     def _note_batch(self, size: int, seconds: float) -> None:
         if self.on_batch is not None:

@@ -21,12 +21,14 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from opengauge.server.errors import InternalError
 from opengauge.server.storage import retry
 from opengauge.server.storage.transaction import Operation, T, Tx
 from opengauge.server.storage.writer import failure
+
+U = TypeVar("U")
 
 log = logging.getLogger("opengauge.storage")
 
@@ -89,6 +91,12 @@ class Readers:
 
     def submit(self, op: Operation[T]) -> asyncio.Future[T]:
         return asyncio.get_running_loop().run_in_executor(self._threads, self._read, op)
+
+    def submit_then(self, op: Operation[T], then: Callable[[T], U]) -> asyncio.Future[U]:
+        """``op``, then ``then`` on its value, on the same thread once the transaction ended."""
+        return asyncio.get_running_loop().run_in_executor(
+            self._threads, lambda: then(self._read(op))
+        )
 
     def _read(self, op: Operation[T]) -> T:
         try:
