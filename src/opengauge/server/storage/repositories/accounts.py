@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opengauge.server.storage.repositories.keyed import KeyedTable, put_sqlite
+from opengauge.server.storage.repositories.keyed import (
+    KeyedTable,
+    put_sqlite,
+    put_sqlite_quietly,
+)
 from opengauge.server.storage.transaction import Tx
 
 
@@ -65,7 +69,7 @@ def put_quietly(tx: Tx, system_id: int, name: str, fields: AccountFields, now: s
     """Create or update the account called ``name``, waiting for nothing: on PostgreSQL the
     statement goes with the rest of the batch (an Account record needs no id back)."""
     if not tx.is_postgres:
-        put_sqlite(tx, TABLE, (system_id, name), _values(fields), now)
+        put_sqlite_quietly(tx, TABLE, (system_id, name), _values(fields), now)
         return
     tx.send(_UPSERT_QUIETLY, upsert_params(system_id, name, fields, now))
 

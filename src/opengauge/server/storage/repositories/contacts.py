@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from opengauge.server.storage.repositories import accounts
 from opengauge.server.storage.repositories.accounts import AccountFields
-from opengauge.server.storage.repositories.keyed import KeyedTable, put_sqlite
+from opengauge.server.storage.repositories.keyed import (
+    KeyedTable,
+    put_sqlite,
+    put_sqlite_quietly,
+)
 from opengauge.server.storage.transaction import Tx
 
 
@@ -120,7 +124,7 @@ def put_with_account(
         if account is not None:
             # The account's id takes the place of the contact's last column, account_id.
             values = (*values[:-1], accounts.upsert(tx, system_id, *account, now))
-        put_sqlite(tx, TABLE, (system_id, key), values, now)
+        put_sqlite_quietly(tx, TABLE, (system_id, key), values, now)
         return
     if account is None:
         tx.send(_UPSERT, _params(system_id, key, values, now))

@@ -12,7 +12,8 @@ The import path puts the same accounts and contacts again and again, so this is 
   ``RETURNING`` collects its row in a temporary table; assigning a column the foreign key of
   another table points at runs that key's checks even when the value stays. Measured under
   callgrind, an account and its contact took 128,000 instructions as two upserts and 54,000
-  this way.
+  this way. A put whose caller needs no id is an UPDATE by the key, and an INSERT only when
+  that found no row: one statement fewer.
 
 A column whose value is None keeps what is stored, as ``COALESCE(excluded.c, t.c)`` does in
 the upserts.
@@ -33,26 +34,37 @@ class KeyedTable:
     costs no string building and no hashing beyond a dictionary look-up.
     """
 
-    __slots__ = ("_updates", "columns", "insert", "key", "name", "select")
+    __slots__ = ("_by_key", "_updates", "columns", "insert", "key", "name", "select", "where")
 
     def __init__(self, name: str, key: tuple[str, ...], columns: tuple[str, ...]) -> None:
         self.name = name
         self.key = key
         self.columns = columns
-        where = " AND ".join(f"{column} = ?" for column in key)
-        self.select = f"SELECT id FROM {name} WHERE {where}"  # noqa: S608
+        self.where = " AND ".join(f"{column} = ?" for column in key)
+        self.select = f"SELECT id FROM {name} WHERE {self.where}"  # noqa: S608
         names = ", ".join((*key, *columns, "created_at", "updated_at"))
         marks = ", ".join("?" for _ in range(len(key) + len(columns) + 2))
         self.insert = f"INSERT INTO {name} ({names}) VALUES ({marks})"  # noqa: S608
         self._updates: dict[tuple[str, ...], str] = {}
+        self._by_key: dict[tuple[str, ...], str] = {}
 
     def update(self, given: tuple[str, ...]) -> str:
         """The UPDATE by id of the ``given`` columns and ``updated_at``."""
         sql = self._updates.get(given)
         if sql is None:
-            assigned = ", ".join(f"{column} = ?" for column in (*given, "updated_at"))
-            sql = self._updates[given] = f"UPDATE {self.name} SET {assigned} WHERE id = ?"  # noqa: S608
+            sql = self._updates[given] = self._update(given, "id = ?")
         return sql
+
+    def update_by_key(self, given: tuple[str, ...]) -> str:
+        """The UPDATE by key of the ``given`` columns and ``updated_at``."""
+        sql = self._by_key.get(given)
+        if sql is None:
+            sql = self._by_key[given] = self._update(given, self.where)
+        return sql
+
+    def _update(self, given: tuple[str, ...], where: str) -> str:
+        assigned = ", ".join(f"{column} = ?" for column in (*given, "updated_at"))
+        return f"UPDATE {self.name} SET {assigned} WHERE {where}"  # noqa: S608
 
 
 def put_sqlite(
@@ -63,12 +75,27 @@ def put_sqlite(
     row_id = tx.scalar(table.select, key)
     if row_id is None:
         return tx.insert(table.insert, (*key, *values, now, now))
+    given, params = _given(table, values)
+    tx.send(table.update(given), (*params, now, row_id))
+    return int(row_id)
+
+
+def put_sqlite_quietly(
+    tx: Tx, table: KeyedTable, key: Sequence[object], values: Sequence[object], now: str
+) -> None:
+    """As :func:`put_sqlite` for a caller that needs no id: an UPDATE by the key, and an
+    INSERT only when it found no row, one statement fewer than a look-up first."""
+    given, params = _given(table, values)
+    if tx.write(table.update_by_key(given), (*params, now, *key)) == 0:
+        tx.send(table.insert, (*key, *values, now, now))
+
+
+def _given(table: KeyedTable, values: Sequence[object]) -> tuple[tuple[str, ...], list[object]]:
+    """The columns given a value (not None), and those values."""
     given: list[str] = []
     params: list[object] = []
     for column, value in zip(table.columns, values, strict=True):
         if value is not None:
             given.append(column)
             params.append(value)
-    params += (now, row_id)
-    tx.send(table.update(tuple(given)), params)
-    return int(row_id)
+    return tuple(given), params
