@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from opengauge.server.storage.repositories.keyed import (
     KeyedTable,
@@ -12,8 +12,7 @@ from opengauge.server.storage.repositories.keyed import (
 from opengauge.server.storage.transaction import Tx
 
 
-@dataclass(frozen=True)
-class AccountFields:
+class AccountFields(NamedTuple):
     """Optional account attributes; None leaves the stored value as it is."""
 
     number: str | None = None
@@ -22,7 +21,8 @@ class AccountFields:
     parent_id: int | None = None
 
 
-TABLE = KeyedTable("accounts", ("system_id", "name"), ("number", "manager", "region", "parent_id"))
+#: The columns a put may set are the fields of AccountFields, in their order.
+TABLE = KeyedTable("accounts", ("system_id", "name"), AccountFields._fields)
 
 #: PostgreSQL's upsert; also the first half of ``contacts.put_with_account`` there.
 UPSERT = (
@@ -47,19 +47,15 @@ def find_id(tx: Tx, system_id: int, name: str) -> int | None:
     return None if value is None else int(value)
 
 
-def _values(fields: AccountFields) -> tuple[object, ...]:
-    return (fields.number, fields.manager, fields.region, fields.parent_id)
-
-
 def upsert_params(system_id: int, name: str, fields: AccountFields, now: str) -> tuple[object, ...]:
     """The parameters of :data:`UPSERT`, also the first ones of the contact's upsert with it."""
-    return (system_id, name, *_values(fields), now, now)
+    return (system_id, name, *fields, now, now)
 
 
 def upsert(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> int:
     """Create or update the account called ``name``; returns its id."""
     if not tx.is_postgres:
-        return put_sqlite(tx, TABLE, (system_id, name), _values(fields), now)
+        return put_sqlite(tx, TABLE, (system_id, name), fields, now)
     row = tx.write_returning(UPSERT, upsert_params(system_id, name, fields, now))
     assert row is not None
     return int(row[0])
@@ -69,7 +65,7 @@ def put_quietly(tx: Tx, system_id: int, name: str, fields: AccountFields, now: s
     """Create or update the account called ``name``, waiting for nothing: on PostgreSQL the
     statement goes with the rest of the batch (an Account record needs no id back)."""
     if not tx.is_postgres:
-        put_sqlite_quietly(tx, TABLE, (system_id, name), _values(fields), now)
+        put_sqlite_quietly(tx, TABLE, (system_id, name), fields, now)
         return
     tx.send(_UPSERT_QUIETLY, upsert_params(system_id, name, fields, now))
 

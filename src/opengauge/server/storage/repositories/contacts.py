@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from opengauge.server.storage.repositories import accounts
 from opengauge.server.storage.repositories.accounts import AccountFields
@@ -14,8 +14,7 @@ from opengauge.server.storage.repositories.keyed import (
 from opengauge.server.storage.transaction import Tx
 
 
-@dataclass(frozen=True)
-class ContactFields:
+class ContactFields(NamedTuple):
     """Contact attributes; None leaves the stored value as it is."""
 
     email: str | None = None
@@ -37,17 +36,9 @@ def contact_key(email: str | None, phone: str | None) -> str:
     return "phone:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
 
 
-_COLUMNS = (
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "number",
-    "job_position",
-    "job_level",
-    "language",
-    "account_id",
-)
+#: The columns a put may set: the fields of ContactFields, in their order (a put passes its
+#: fields as they are).
+_COLUMNS = ContactFields._fields
 
 TABLE = KeyedTable("contacts", ("system_id", "key"), _COLUMNS)
 
@@ -76,20 +67,6 @@ _UPSERT_WITH_ACCOUNT = f"WITH account AS ({accounts.UPSERT}) " + _upsert_sql(  #
 )
 
 
-def _values(fields: ContactFields) -> tuple[object, ...]:
-    return (
-        fields.email,
-        fields.phone,
-        fields.first_name,
-        fields.last_name,
-        fields.number,
-        fields.job_position,
-        fields.job_level,
-        fields.language,
-        fields.account_id,
-    )
-
-
 def _params(system_id: int, key: str, values: tuple[object, ...], now: str) -> tuple[object, ...]:
     """The parameters of PostgreSQL's contact upsert, for ``values`` in ``_COLUMNS`` order."""
     return (system_id, key, *values, now, now)
@@ -99,10 +76,8 @@ def upsert(tx: Tx, system_id: int, fields: ContactFields, now: str) -> int:
     """Create or update the contact; returns its id."""
     key = contact_key(fields.email, fields.phone)
     if not tx.is_postgres:
-        return put_sqlite(tx, TABLE, (system_id, key), _values(fields), now)
-    row = tx.write_returning(
-        _UPSERT + " RETURNING id", _params(system_id, key, _values(fields), now)
-    )
+        return put_sqlite(tx, TABLE, (system_id, key), fields, now)
+    row = tx.write_returning(_UPSERT + " RETURNING id", _params(system_id, key, fields, now))
     assert row is not None
     return int(row[0])
 
@@ -119,11 +94,11 @@ def put_with_account(
     On PostgreSQL that is one statement, queued with the rest of the batch (``Tx.send``).
     """
     key = contact_key(fields.email, fields.phone)
-    values = _values(fields)
+    values: tuple[object, ...] = fields
     if not tx.is_postgres:
         if account is not None:
             # The account's id takes the place of the contact's last column, account_id.
-            values = (*values[:-1], accounts.upsert(tx, system_id, *account, now))
+            values = (*fields[:-1], accounts.upsert(tx, system_id, *account, now))
         put_sqlite_quietly(tx, TABLE, (system_id, key), values, now)
         return
     if account is None:
