@@ -86,16 +86,7 @@ def put(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> t
             "INSERT INTO accounts (system_id, name, number, manager, region, parent_id,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (system_id, name) DO NOTHING RETURNING id",
-            (
-                system_id,
-                name,
-                fields.number,
-                fields.manager,
-                fields.region,
-                fields.parent_id,
-                now,
-                now,
-            ),
+            upsert_params(system_id, name, fields, now),
         )
         if row is not None:
             return int(row[0]), True
