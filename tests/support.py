@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -462,3 +462,14 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         return
     with postgres_database(os.environ["OPENGAUGE_TEST_POSTGRES_URL"]) as url:
         yield url
+
+
+async def run_in_one_batch(db: Any, operations: list[Callable[[Any], object]]) -> list[object]:
+    """Queue ``operations`` on a started ``db`` together, so its writer commits them as one
+    batch; their results or errors, in order."""
+    db.start()
+    try:
+        futures = [db.run(op) for op in operations]
+        return list(await asyncio.gather(*futures, return_exceptions=True))
+    finally:
+        db.stop()

@@ -18,6 +18,7 @@ from opengauge.server.settings import Settings
 from opengauge.server.storage import Database, Tx, migrate
 from opengauge.server.storage.tables import metadata
 from tests.conftest import BACKENDS
+from tests.support import run_in_one_batch
 
 
 def test_migrations_upgrade_and_downgrade(database: Database) -> None:
@@ -69,18 +70,11 @@ def _names(db: Database) -> list[str]:
     ]
 
 
-async def _run_all(db: Database, operations: list[Callable[[Tx], object]]) -> list[object]:
-    db.start()
-    try:
-        futures = [db.run(op) for op in operations]
-        return list(await asyncio.gather(*futures, return_exceptions=True))
-    finally:
-        db.stop()
-
-
 def test_a_batch_commits_everything_and_refusals_stay_local(migrated: Database) -> None:
     results = asyncio.run(
-        _run_all(migrated, [_add_touchpoint("a"), _refuse_before_writing, _add_touchpoint("b")])
+        run_in_one_batch(
+            migrated, [_add_touchpoint("a"), _refuse_before_writing, _add_touchpoint("b")]
+        )
     )
     assert results[0] == "a"
     assert isinstance(results[1], ValidationFailed)
@@ -90,7 +84,9 @@ def test_a_batch_commits_everything_and_refusals_stay_local(migrated: Database) 
 
 def test_a_refusal_after_writing_rolls_back_only_itself(migrated: Database) -> None:
     results = asyncio.run(
-        _run_all(migrated, [_add_touchpoint("a"), _refuse_after_writing, _add_touchpoint("b")])
+        run_in_one_batch(
+            migrated, [_add_touchpoint("a"), _refuse_after_writing, _add_touchpoint("b")]
+        )
     )
     assert isinstance(results[1], ValidationFailed)
     assert results[1].errors == {"x": ["refused late"]}
@@ -98,14 +94,18 @@ def test_a_refusal_after_writing_rolls_back_only_itself(migrated: Database) -> N
 
 
 def test_a_crashing_operation_becomes_a_500_and_others_commit(migrated: Database) -> None:
-    results = asyncio.run(_run_all(migrated, [_add_touchpoint("a"), _crash, _add_touchpoint("b")]))
+    results = asyncio.run(
+        run_in_one_batch(migrated, [_add_touchpoint("a"), _crash, _add_touchpoint("b")])
+    )
     assert getattr(results[1], "status", None) == 500
     assert _names(migrated) == ["a", "b"]
 
 
 def test_a_constraint_violation_is_isolated(migrated: Database) -> None:
     results = asyncio.run(
-        _run_all(migrated, [_add_touchpoint("same"), _add_touchpoint("same"), _add_touchpoint("c")])
+        run_in_one_batch(
+            migrated, [_add_touchpoint("same"), _add_touchpoint("same"), _add_touchpoint("c")]
+        )
     )
     assert results[0] == "same"
     assert getattr(results[1], "status", None) == 500
@@ -145,7 +145,7 @@ def _send_duplicate_then_refuse(tx: Tx) -> None:
 def test_a_queued_write_that_fails_is_isolated(migrated: Database) -> None:
     """On PostgreSQL the failure surfaces at the commit, not in the operation."""
     results = asyncio.run(
-        _run_all(
+        run_in_one_batch(
             migrated,
             [_send_touchpoint("same"), _send_touchpoint("same"), _send_touchpoint("c")],
         )
@@ -161,7 +161,7 @@ def test_a_refusal_after_a_failing_queued_write_is_the_write_failure(
 ) -> None:
     """As without the pipeline: the database's refusal came first, so it is the answer."""
     results = asyncio.run(
-        _run_all(migrated, [_send_touchpoint("same"), _send_duplicate_then_refuse])
+        run_in_one_batch(migrated, [_send_touchpoint("same"), _send_duplicate_then_refuse])
     )
     assert results[0] == "same"
     assert getattr(results[1], "status", None) == 500

@@ -9,12 +9,33 @@ translated once for PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 Operation = Callable[["Tx"], T]
 Row = tuple[Any, ...]
+
+
+#: Deferred rows go once this many of a kind are waiting, so that the database works on them
+#: while the batch's later operations run: sent only at the commit, they would make the
+#: writer wait for the whole batch's rows at once (4 or 16 measured slower than 8).
+DEFER_ROWS = 8
+
+
+class Batched(Protocol):
+    """A kind of row that a PostgreSQL batch writes with one statement (:meth:`Tx.defer`)."""
+
+    #: Kinds are sent in this order: a kind whose statement reads another's rows comes after.
+    @property
+    def rank(self) -> int: ...
+
+    def merge(self, held: list[Any], row: Sequence[Any]) -> None:
+        """Fold ``row`` into ``held``, a row with the same key deferred earlier, so that one
+        write of ``held`` stores what writing both, one after the other, would."""
+
+    def statement(self, rows: list[list[Any]]) -> tuple[str, Sequence[Any]]:
+        """The one statement writing ``rows`` (distinct keys, in the order first deferred)."""
 
 
 class Tx:
@@ -26,7 +47,7 @@ class Tx:
     An error in a queued statement surfaces there too.
     """
 
-    __slots__ = ("_cursor", "_pg", "_pipeline", "_settle", "cache", "wrote")
+    __slots__ = ("_cursor", "_deferred", "_pg", "_pipeline", "_settle", "cache", "wrote")
 
     _pg_sql: dict[str, str] = {}
 
@@ -43,6 +64,7 @@ class Tx:
         self._settle = settle
         self._pg = dialect == "postgresql"
         self.wrote = False
+        self._deferred: dict[Batched, dict[Hashable, list[Any]]] = {}
         #: Lookups that stay true for the whole transaction (an app's state, a mapping),
         #: shared by the operations of one batch.
         self.cache: dict[Any, Any] = {}
@@ -61,12 +83,16 @@ class Tx:
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """Run a query and return its first row, or None."""
+        if self._deferred:
+            self.send_deferred()
         self._cursor.execute(self._sql(sql), params)
         row: Row | None = self._cursor.fetchone()
         return row
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a query and return every row."""
+        if self._deferred:
+            self.send_deferred()
         self._cursor.execute(self._sql(sql), params)
         return list(self._cursor.fetchall())
 
@@ -83,11 +109,15 @@ class Tx:
     def send(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run a statement that changes data and whose outcome nobody waits for."""
         self.wrote = True
+        if self._deferred:
+            self.send_deferred()
         self._cursor.execute(self._sql(sql), params)
 
     def write_returning(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """Run an INSERT/UPDATE ... RETURNING and return the row it gave, if any."""
         self.wrote = True
+        if self._deferred:
+            self.send_deferred()
         self._cursor.execute(self._sql(sql), params)
         row: Row | None = self._cursor.fetchone()
         return row
@@ -95,11 +125,40 @@ class Tx:
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an INSERT of one row and return the new row's ``id``."""
         self.wrote = True
+        if self._deferred:
+            self.send_deferred()
         if self._pg:
             self._cursor.execute(self._sql(sql + " RETURNING id"), params)
             return int(self._cursor.fetchone()[0])
         self._cursor.execute(sql, params)
         return int(self._cursor.lastrowid)
+
+    def defer(self, kind: Batched, key: Hashable, row: Sequence[Any]) -> None:
+        """Write ``row`` with every other row of its ``kind`` in one statement (PostgreSQL).
+
+        In the group-commit writer's pipeline the rows wait until the next statement of any
+        other kind, or the commit: then each kind goes as one statement, and rows sharing a
+        ``key`` were merged into one. A batch of upserts costs the server one statement
+        instead of one per request. Without a pipeline the row goes at once.
+        """
+        self.wrote = True
+        pending = self._deferred.get(kind)
+        if pending is None:
+            pending = self._deferred[kind] = {}
+        held = pending.get(key)
+        if held is None:
+            pending[key] = list(row)
+        else:
+            kind.merge(held, row)
+        if self._pipeline is None or len(pending) >= DEFER_ROWS:
+            self.send_deferred()
+
+    def send_deferred(self) -> None:
+        """Send the deferred rows' statements now (queued, in a pipeline, as :meth:`send`)."""
+        deferred, self._deferred = self._deferred, {}
+        for kind in sorted(deferred, key=_rank):
+            sql, params = kind.statement(list(deferred[kind].values()))
+            self._cursor.execute(sql, params)
 
     def settle_sqlite_writes(self) -> None:
         """On a SQLite reader: wait for the write in flight and see what it commits.
@@ -112,5 +171,11 @@ class Tx:
 
     def flush(self) -> None:
         """Wait for every queued statement, raising the first one's error (pipeline mode)."""
+        if self._deferred:
+            self.send_deferred()
         if self._pipeline is not None:
             self._pipeline.sync()
+
+
+def _rank(kind: Batched) -> int:
+    return kind.rank

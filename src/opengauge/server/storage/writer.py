@@ -253,7 +253,9 @@ class PostgresSession:
             with self._conn.pipeline() as pipeline:
                 # Queued, not waited for: the batch's statements follow it to the server.
                 self._conn.execute(_BATCH_LOCK)
-                run_ops(Tx(self._conn, "postgresql", pipeline), batch)
+                tx = Tx(self._conn, "postgresql", pipeline)
+                run_ops(tx, batch)
+                tx.send_deferred()
                 self._conn.commit()
         except Exception:
             self._discard_transaction()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from opengauge.server.storage.repositories.keyed import (
+    Batch,
     KeyedTable,
     put_sqlite,
     put_sqlite_quietly,
+    unnest_upsert,
 )
 from opengauge.server.storage.transaction import Tx
 
@@ -38,8 +40,24 @@ UPSERT = (
 )
 
 
-#: The same upsert for a caller that needs no id: queued, not waited for (``Tx.send``).
-_UPSERT_QUIETLY = UPSERT.removesuffix(" RETURNING id")
+#: The same upsert for callers that need no id, one statement for a whole batch's rows
+#: (``Tx.defer``): the rows of :func:`upsert_params`.
+BATCH = Batch(
+    unnest_upsert(
+        "accounts",
+        (
+            ("system_id", "int"),
+            ("name", "text"),
+            *((column, "int" if column == "parent_id" else "text") for column in TABLE.columns),
+            ("created_at", "timestamp"),
+            ("updated_at", "timestamp"),
+        ),
+        TABLE.key,
+        TABLE.columns,
+    ),
+    rank=0,
+    optional=range(2, 2 + len(TABLE.columns)),
+)
 
 
 def find_id(tx: Tx, system_id: int, name: str) -> int | None:
@@ -62,12 +80,12 @@ def upsert(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -
 
 
 def put_quietly(tx: Tx, system_id: int, name: str, fields: AccountFields, now: str) -> None:
-    """Create or update the account called ``name``, waiting for nothing: on PostgreSQL the
-    statement goes with the rest of the batch (an Account record needs no id back)."""
+    """Create or update the account called ``name``, waiting for nothing: on PostgreSQL one
+    statement writes the batch's accounts together (an Account record needs no id back)."""
     if not tx.is_postgres:
         put_sqlite_quietly(tx, TABLE, (system_id, name), fields, now)
         return
-    tx.send(_UPSERT_QUIETLY, upsert_params(system_id, name, fields, now))
+    tx.defer(BATCH, (system_id, name), upsert_params(system_id, name, fields, now))
 
 
 def ensure(tx: Tx, system_id: int, name: str, now: str) -> int:

@@ -7,9 +7,11 @@ from typing import NamedTuple
 from opengauge.server.storage.repositories import accounts
 from opengauge.server.storage.repositories.accounts import AccountFields
 from opengauge.server.storage.repositories.keyed import (
+    Batch,
     KeyedTable,
     put_sqlite,
     put_sqlite_quietly,
+    unnest_upsert,
 )
 from opengauge.server.storage.transaction import Tx
 
@@ -43,27 +45,42 @@ _COLUMNS = ContactFields._fields
 TABLE = KeyedTable("contacts", ("system_id", "key"), _COLUMNS)
 
 
-def _upsert_sql(account_id: str) -> str:
-    """The contact upsert, with ``account_id`` as the value for that column (last in the list).
+#: PostgreSQL's upsert of one contact.
+_UPSERT = (
+    "INSERT INTO contacts (system_id, key, "  # noqa: S608
+    + ", ".join(_COLUMNS)
+    + ", created_at, updated_at) VALUES ("
+    + ", ".join("?" for _ in range(len(_COLUMNS) + 4))
+    + ") ON CONFLICT (system_id, key) DO UPDATE SET "
+    + ", ".join(f"{c} = COALESCE(excluded.{c}, contacts.{c})" for c in _COLUMNS)
+    + ", updated_at = excluded.updated_at"
+)
 
-    Built from the fixed column list above, never from input.
-    """
-    values = ["?"] * (len(_COLUMNS) - 1) + [account_id]
-    return (
-        "INSERT INTO contacts (system_id, key, "  # noqa: S608
-        + ", ".join(_COLUMNS)
-        + ", created_at, updated_at) VALUES (?, ?, "
-        + ", ".join(values)
-        + ", ?, ?) ON CONFLICT (system_id, key) DO UPDATE SET "
-        + ", ".join(f"{c} = COALESCE(excluded.{c}, contacts.{c})" for c in _COLUMNS)
-        + ", updated_at = excluded.updated_at"
-    )
-
-
-_UPSERT = _upsert_sql("?")
-# The account upsert feeds the contact's account_id: one statement, one round trip.
-_UPSERT_WITH_ACCOUNT = f"WITH account AS ({accounts.UPSERT}) " + _upsert_sql(  # noqa: S608
-    "(SELECT id FROM account)"
+#: A batch's contacts in one statement (``Tx.defer``). A row is the key, the fields, the
+#: name of an account upserted before it (``accounts.BATCH`` has the lower rank, so its
+#: statement goes first) whose id takes the place of ``account_id``, and the timestamps.
+_BATCH = Batch(
+    unnest_upsert(
+        "contacts",
+        (
+            ("system_id", "int"),
+            ("key", "text"),
+            *((column, "int" if column == "account_id" else "text") for column in _COLUMNS),
+            ("account_name", "text"),
+            ("created_at", "timestamp"),
+            ("updated_at", "timestamp"),
+        ),
+        TABLE.key,
+        _COLUMNS,
+        values={
+            "account_id": "COALESCE((SELECT a.id FROM accounts a WHERE a.system_id ="
+            " v.system_id AND a.name = v.account_name), v.account_id)"
+        },
+    ),
+    rank=1,
+    # Every field but account_id; that and the account's name are one choice.
+    optional=range(2, 1 + len(_COLUMNS)),
+    linked=(1 + len(_COLUMNS), 2 + len(_COLUMNS)),
 )
 
 
@@ -91,22 +108,22 @@ def put_with_account(
 ) -> None:
     """Upsert the account (if any) and the contact in it, waiting for neither.
 
-    On PostgreSQL that is one statement, queued with the rest of the batch (``Tx.send``).
+    On PostgreSQL the batch's accounts, then its contacts, each go as one statement.
     """
     key = contact_key(fields.email, fields.phone)
-    values: tuple[object, ...] = fields
     if not tx.is_postgres:
+        values: tuple[object, ...] = fields
         if account is not None:
             # The account's id takes the place of the contact's last column, account_id.
             values = (*fields[:-1], accounts.upsert(tx, system_id, *account, now))
         put_sqlite_quietly(tx, TABLE, (system_id, key), values, now)
         return
     if account is None:
-        tx.send(_UPSERT, _params(system_id, key, values, now))
+        tx.defer(_BATCH, (system_id, key), (system_id, key, *fields, None, now, now))
         return
-    # The statement takes the contact's account_id from the account's upsert, not a parameter.
-    account_params = accounts.upsert_params(system_id, *account, now)
-    tx.send(_UPSERT_WITH_ACCOUNT, (*account_params, *_params(system_id, key, values[:-1], now)))
+    name = account[0]
+    tx.defer(accounts.BATCH, (system_id, name), accounts.upsert_params(system_id, *account, now))
+    tx.defer(_BATCH, (system_id, key), (system_id, key, *fields[:-1], None, name, now, now))
 
 
 def find_id(tx: Tx, system_id: int, key: str) -> int | None:

@@ -22,6 +22,9 @@ the upserts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+import msgspec
 
 from opengauge.server.storage.transaction import Tx
 
@@ -65,6 +68,75 @@ class KeyedTable:
     def _update(self, given: tuple[str, ...], where: str) -> str:
         assigned = ", ".join(f"{column} = ?" for column in (*given, "updated_at"))
         return f"UPDATE {self.name} SET {assigned} WHERE {where}"  # noqa: S608
+
+
+class Batch:
+    """Upserts that a PostgreSQL batch sends as one ``INSERT ... SELECT FROM unnest(...)``.
+
+    A row is the table's key columns, its optional columns, then ``created_at`` and
+    ``updated_at``; :meth:`Tx.defer <opengauge.server.storage.transaction.Tx.defer>` collects
+    them. Merging two rows with the same key keeps, per optional column, the later value that
+    is not None, the earlier ``created_at`` and the later ``updated_at``: what the two
+    ``COALESCE`` upserts one after the other would store. Columns in ``linked`` are one
+    choice (an account given by id or by name): a later row that gives any of them replaces
+    them all.
+    """
+
+    __slots__ = ("_linked", "_optional", "_sql", "rank")
+
+    def __init__(
+        self, sql: str, *, rank: int, optional: range, linked: tuple[int, ...] = ()
+    ) -> None:
+        self._sql = sql
+        self.rank = rank
+        self._optional = optional
+        self._linked = linked
+
+    def merge(self, held: list[Any], row: Sequence[Any]) -> None:
+        for i in self._optional:
+            if row[i] is not None:
+                held[i] = row[i]
+        linked = self._linked
+        if linked and any(row[i] is not None for i in linked):
+            for i in linked:
+                held[i] = row[i]
+        held[-1] = row[-1]
+
+    def statement(self, rows: list[list[Any]]) -> tuple[str, Sequence[Any]]:
+        # One JSON array of rows: msgspec writes it in C, where psycopg would adapt every
+        # value of a per-column array in Python.
+        return self._sql, (_encode(rows).decode(),)
+
+
+def unnest_upsert(
+    table: str,
+    columns: tuple[tuple[str, str], ...],
+    key: tuple[str, ...],
+    optional: tuple[str, ...],
+    *,
+    values: dict[str, str] | None = None,
+) -> str:
+    """PostgreSQL's ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`` of ``table``.
+
+    ``columns`` are the row's (name, SQL type) in row order, one array parameter each;
+    ``values`` replaces a column's value with an expression of the unnested row ``v``, and a
+    column of ``columns`` that is not a table column (a name to look up) appears only there.
+    Built from fixed names, never from input.
+    """
+    values = values or {}
+    fields = ", ".join(f"(j->>{i})::{kind} AS {name}" for i, (name, kind) in enumerate(columns))
+    stored = [*key, *optional, "created_at", "updated_at"]
+    selected = ", ".join(values.get(column, f"v.{column}") for column in stored)
+    updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in optional)
+    return (
+        f"INSERT INTO {table} ({', '.join(stored)}) SELECT {selected}"  # noqa: S608
+        f" FROM (SELECT {fields} FROM json_array_elements(?::json) AS j) AS v"
+        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates},"
+        " updated_at = excluded.updated_at"
+    ).replace("?", "%s")
+
+
+_encode = msgspec.json.encode
 
 
 def put_sqlite(
