@@ -83,17 +83,13 @@ class Tx:
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """Run a query and return its first row, or None."""
-        if self._deferred:
-            self.send_deferred()
-        self._cursor.execute(self._sql(sql), params)
+        self._execute(sql, params)
         row: Row | None = self._cursor.fetchone()
         return row
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a query and return every row."""
-        if self._deferred:
-            self.send_deferred()
-        self._cursor.execute(self._sql(sql), params)
+        self._execute(sql, params)
         return list(self._cursor.fetchall())
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -109,37 +105,37 @@ class Tx:
     def send(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run a statement that changes data and whose outcome nobody waits for."""
         self.wrote = True
-        if self._deferred:
-            self.send_deferred()
-        self._cursor.execute(self._sql(sql), params)
+        self._execute(sql, params)
 
     def write_returning(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """Run an INSERT/UPDATE ... RETURNING and return the row it gave, if any."""
         self.wrote = True
-        if self._deferred:
-            self.send_deferred()
-        self._cursor.execute(self._sql(sql), params)
+        self._execute(sql, params)
         row: Row | None = self._cursor.fetchone()
         return row
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an INSERT of one row and return the new row's ``id``."""
         self.wrote = True
+        if self._pg:
+            self._execute(sql + " RETURNING id", params)
+            return int(self._cursor.fetchone()[0])
+        self._execute(sql, params)
+        return int(self._cursor.lastrowid)
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> None:
+        # Deferred rows go before any other statement, which may read or depend on them.
         if self._deferred:
             self.send_deferred()
-        if self._pg:
-            self._cursor.execute(self._sql(sql + " RETURNING id"), params)
-            return int(self._cursor.fetchone()[0])
-        self._cursor.execute(sql, params)
-        return int(self._cursor.lastrowid)
+        self._cursor.execute(self._sql(sql), params)
 
     def defer(self, kind: Batched, key: Hashable, row: Sequence[Any]) -> None:
         """Write ``row`` with every other row of its ``kind`` in one statement (PostgreSQL).
 
-        In the group-commit writer's pipeline the rows wait until the next statement of any
-        other kind, or the commit: then each kind goes as one statement, and rows sharing a
-        ``key`` were merged into one. A batch of upserts costs the server one statement
-        instead of one per request. Without a pipeline the row goes at once.
+        In the group-commit writer's pipeline the rows wait until :data:`DEFER_ROWS` of a
+        kind are waiting, the transaction runs any other statement, or the writer commits:
+        then each kind goes as one statement (in ``rank`` order), rows sharing a ``key``
+        merged into one. Without a pipeline the row goes at once.
         """
         self.wrote = True
         pending = self._deferred.get(kind)

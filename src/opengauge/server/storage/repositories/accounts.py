@@ -7,9 +7,9 @@ from typing import NamedTuple
 from opengauge.server.storage.repositories.keyed import (
     Batch,
     KeyedTable,
+    batched_upsert,
     put_sqlite,
     put_sqlite_quietly,
-    unnest_upsert,
 )
 from opengauge.server.storage.transaction import Tx
 
@@ -43,7 +43,7 @@ UPSERT = (
 #: The same upsert for callers that need no id, one statement for a whole batch's rows
 #: (``Tx.defer``): the rows of :func:`upsert_params`.
 BATCH = Batch(
-    unnest_upsert(
+    batched_upsert(
         "accounts",
         (
             ("system_id", "int"),

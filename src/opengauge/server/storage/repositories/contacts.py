@@ -9,9 +9,9 @@ from opengauge.server.storage.repositories.accounts import AccountFields
 from opengauge.server.storage.repositories.keyed import (
     Batch,
     KeyedTable,
+    batched_upsert,
     put_sqlite,
     put_sqlite_quietly,
-    unnest_upsert,
 )
 from opengauge.server.storage.transaction import Tx
 
@@ -60,7 +60,7 @@ _UPSERT = (
 #: name of an account upserted before it (``accounts.BATCH`` has the lower rank, so its
 #: statement goes first) whose id takes the place of ``account_id``, and the timestamps.
 _BATCH = Batch(
-    unnest_upsert(
+    batched_upsert(
         "contacts",
         (
             ("system_id", "int"),

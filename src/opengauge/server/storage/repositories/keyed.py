@@ -71,7 +71,7 @@ class KeyedTable:
 
 
 class Batch:
-    """Upserts that a PostgreSQL batch sends as one ``INSERT ... SELECT FROM unnest(...)``.
+    """Upserts that a PostgreSQL batch sends as one statement (:func:`batched_upsert`).
 
     A row is the table's key columns, its optional columns, then ``created_at`` and
     ``updated_at``; :meth:`Tx.defer <opengauge.server.storage.transaction.Tx.defer>` collects
@@ -108,7 +108,7 @@ class Batch:
         return self._sql, (_encode(rows).decode(),)
 
 
-def unnest_upsert(
+def batched_upsert(
     table: str,
     columns: tuple[tuple[str, str], ...],
     key: tuple[str, ...],
@@ -116,12 +116,12 @@ def unnest_upsert(
     *,
     values: dict[str, str] | None = None,
 ) -> str:
-    """PostgreSQL's ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`` of ``table``.
+    """PostgreSQL's upsert of many rows of ``table``, given as one JSON array of rows.
 
-    ``columns`` are the row's (name, SQL type) in row order, one array parameter each;
-    ``values`` replaces a column's value with an expression of the unnested row ``v``, and a
-    column of ``columns`` that is not a table column (a name to look up) appears only there.
-    Built from fixed names, never from input.
+    ``columns`` are a row's (name, SQL type) in row order. Each stored column (``key``,
+    ``optional``, the timestamps) takes the row's value of the same name, or the expression
+    over the row ``v`` that ``values`` gives it; a row may carry a column only such an
+    expression reads (a name to look an id up by). Built from fixed names, never from input.
     """
     values = values or {}
     fields = ", ".join(f"(j->>{i})::{kind} AS {name}" for i, (name, kind) in enumerate(columns))
@@ -130,10 +130,10 @@ def unnest_upsert(
     updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in optional)
     return (
         f"INSERT INTO {table} ({', '.join(stored)}) SELECT {selected}"  # noqa: S608
-        f" FROM (SELECT {fields} FROM json_array_elements(?::json) AS j) AS v"
+        f" FROM (SELECT {fields} FROM json_array_elements(%s::json) AS j) AS v"
         f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates},"
         " updated_at = excluded.updated_at"
-    ).replace("?", "%s")
+    )
 
 
 _encode = msgspec.json.encode
