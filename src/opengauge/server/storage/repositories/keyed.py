@@ -104,7 +104,8 @@ class Batch:
 
     def statement(self, rows: list[list[Any]]) -> tuple[str, Sequence[Any]]:
         # One JSON array of rows: msgspec writes it in C, where psycopg would adapt every
-        # value of a per-column array in Python.
+        # value of a per-column array in Python. The statement reads it as jsonb, parsed
+        # once: as json, every ``->>`` would parse its row again.
         return self._sql, (_encode(rows).decode(),)
 
 
@@ -130,7 +131,7 @@ def batched_upsert(
     updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in optional)
     return (
         f"INSERT INTO {table} ({', '.join(stored)}) SELECT {selected}"  # noqa: S608
-        f" FROM (SELECT {fields} FROM json_array_elements(%s::json) AS j) AS v"
+        f" FROM (SELECT {fields} FROM jsonb_array_elements(%s::jsonb) AS j) AS v"
         f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates},"
         " updated_at = excluded.updated_at"
     )
