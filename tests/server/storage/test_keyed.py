@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
+
 from opengauge.server.storage import Database, Tx
 from opengauge.server.storage.repositories import accounts, contacts
 from opengauge.server.storage.repositories.accounts import AccountFields
 from opengauge.server.storage.repositories.contacts import ContactFields
 from opengauge.server.storage.transaction import DEFER_ROWS
+from tests.conftest import BACKENDS
 from tests.support import run_in_one_batch
 
 EARLY = "2026-01-01 10:00:00"
@@ -180,7 +183,26 @@ def test_a_contact_finds_an_account_put_later_in_its_batch(migrated: Database) -
     )
 
     [(acme_id, *_)] = migrated.read_sync(_account_rows)
-    assert [row[5] for row in migrated.read_sync(_contact_rows)] == [None, acme_id]
+    stored = {row[2]: row[5] for row in migrated.read_sync(_contact_rows)}
+    assert stored == {"bob@example.com": None, "ann@example.com": acme_id}
+
+
+@pytest.mark.parametrize("database", [b for b in BACKENDS if b == "postgres"], indirect=True)
+def test_postgres_a_batch_writes_its_rows_in_key_order(migrated: Database) -> None:
+    """So that batches of several processes take the rows' locks in one order (and never
+    deadlock), whatever order their requests came in: the first written gets the first id."""
+    asyncio.run(
+        run_in_one_batch(
+            migrated,
+            [_put("bob@example.com", "Zeta", EARLY), _put("ann@example.com", "Alpha", EARLY)],
+        )
+    )
+
+    assert [row[1] for row in migrated.read_sync(_account_rows)] == ["Alpha", "Zeta"]
+    assert [row[2] for row in migrated.read_sync(_contact_rows)] == [
+        "ann@example.com",
+        "bob@example.com",
+    ]
 
 
 def test_a_read_in_the_batch_sees_the_puts_before_it(migrated: Database) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,9 @@ from opengauge.server.app import OpenGaugeApp
 from opengauge.server.errors import ValidationFailed
 from opengauge.server.settings import Settings
 from opengauge.server.storage import Database, Tx, migrate
+from opengauge.server.storage.repositories import contacts
+from opengauge.server.storage.repositories.accounts import AccountFields
+from opengauge.server.storage.repositories.contacts import ContactFields
 from opengauge.server.storage.tables import metadata
 from tests.conftest import BACKENDS
 from tests.support import run_in_one_batch
@@ -206,6 +210,94 @@ def test_postgres_batches_of_server_processes_commit_one_after_another(
     assert waited
     assert written == "after"
     assert _names(migrated) == ["after"]
+
+
+@pytest.mark.parametrize("database", [b for b in BACKENDS if b == "postgres"], indirect=True)
+def test_postgres_lookups_do_not_wait_for_another_process_batch(migrated: Database) -> None:
+    """A batch takes the lock at its first statement that is not a lookup: a request
+    refused for its app or its mapping is answered while another process commits."""
+    other = psycopg.connect(migrated.url)
+    other.execute("SELECT pg_advisory_xact_lock(1330075458, 1)")
+
+    def look_up(tx: Tx) -> object:
+        row = tx.lookup("SELECT name FROM touchpoints WHERE name = ?", ("none",))
+        return row
+
+    async def body() -> object:
+        migrated.start()
+        try:
+            return await asyncio.wait_for(migrated.run(look_up), timeout=5)
+        finally:
+            migrated.stop()
+
+    try:
+        assert asyncio.run(body()) is None
+    finally:
+        other.close()
+
+
+def _put_contact(email: str) -> Callable[[Tx], None]:
+    def operation(tx: Tx) -> None:
+        contacts.put_with_account(
+            tx, 1, ("ACME", AccountFields()), ContactFields(email=email), "2026-01-01 10:00:00"
+        )
+
+    return operation
+
+
+@pytest.mark.parametrize("database", [b for b in BACKENDS if b == "postgres"], indirect=True)
+def test_postgres_batches_writing_only_deferred_rows_run_beside_each_other(
+    migrated: Database,
+) -> None:
+    """Such batches write their rows in key order, so they cannot deadlock: they share the
+    lock. A batch that writes anything else still waits for every other batch."""
+    other = psycopg.connect(migrated.url)  # another process's batch of puts, committing
+    other.execute("SELECT pg_advisory_xact_lock_shared(1330075458, 1)")
+
+    async def body() -> tuple[bool, object]:
+        migrated.start()
+        try:
+            await asyncio.wait_for(migrated.run(_put_contact("ann@example.com")), timeout=5)
+            write = asyncio.ensure_future(migrated.run(_add_touchpoint("after")))
+            await asyncio.sleep(0.3)
+            waited = not write.done()
+            other.commit()
+            return waited, await asyncio.wait_for(write, timeout=5)
+        finally:
+            migrated.stop()
+
+    try:
+        waited, written = asyncio.run(body())
+    finally:
+        other.close()
+    assert waited
+    assert written == "after"
+    assert migrated.read_sync(lambda tx: tx.scalar("SELECT count(*) FROM contacts")) == 1
+
+
+@pytest.mark.parametrize("database", [b for b in BACKENDS if b == "postgres"], indirect=True)
+def test_postgres_a_batch_runs_while_the_one_before_is_still_committing(
+    migrated: Database,
+) -> None:
+    """The writer has a second connection: the next batch need not wait for the last."""
+    second_ran = threading.Event()
+
+    def first(tx: Tx) -> bool:
+        return second_ran.wait(timeout=5)  # True only if the second batch ran meanwhile
+
+    def second(tx: Tx) -> None:
+        second_ran.set()
+
+    async def body() -> list[object]:
+        migrated.start()
+        try:
+            waiting = migrated.run(first)
+            await asyncio.sleep(0.1)  # the writer has taken the first batch
+            return list(await asyncio.gather(waiting, migrated.run(second)))
+        finally:
+            migrated.stop()
+
+    assert asyncio.run(body()) == [True, None]
 
 
 def _slow_touchpoint(name: str) -> Callable[[Tx], str]:

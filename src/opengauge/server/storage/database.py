@@ -23,6 +23,10 @@ from opengauge.server.storage.readers import Readers, U, prepare_reader, read_in
 from opengauge.server.storage.transaction import Operation, T, Tx
 from opengauge.server.storage.writer import PostgresSession, Session, SqliteSession, Writer
 
+#: PostgreSQL connections of the group-commit writer: while one batch's statements and commit
+#: travel, the next batch's operations run on the other.
+WRITER_SESSIONS = 2
+
 
 class Database:
     """A database chosen by URL: SQLite (a file, WAL) or PostgreSQL."""
@@ -115,13 +119,13 @@ class Database:
     def start(self) -> None:
         """Start the group-commit writer and the readers (idempotent; on the event loop)."""
         if self._writer is None:
-            self._writer = Writer(self._session(), self._note_batch)
+            self._writer = Writer(self._sessions(), self._note_batch)
             self._readers = Readers(self.connect, self.dialect)
 
-    def _session(self) -> Session:
+    def _sessions(self) -> list[Session]:
         if self.dialect == "sqlite":
-            return SqliteSession(self.connect, syncs_on_commit=self.syncs_on_commit)
-        return PostgresSession(self.connect)
+            return [SqliteSession(self.connect, syncs_on_commit=self.syncs_on_commit)]
+        return [PostgresSession(self.connect) for _ in range(WRITER_SESSIONS)]
 
     async def drain(self) -> None:
         """Wait for the writes queued or being committed (bound it with ``asyncio.timeout``)."""

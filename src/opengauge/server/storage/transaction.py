@@ -9,17 +9,20 @@ translated once for PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 Operation = Callable[["Tx"], T]
 Row = tuple[Any, ...]
+#: A deferred row's key: its table's key columns.
+Key = tuple[Any, ...]
 
 
-#: Deferred rows go once this many of a kind are waiting, so that the database works on them
-#: while the batch's later operations run: sent only at the commit, they would make the
-#: writer wait for the whole batch's rows at once (4 or 16 measured slower than 8).
+#: In a batch that has taken its lock (it wrote other than deferred rows), deferred rows go
+#: once this many of a kind are waiting, so that the database works on them while the batch's
+#: later operations run (4 or 16 measured slower than 8). A batch of puts only keeps them all
+#: for the end, where they go in key order under the shared lock (:meth:`Tx.send_deferred`).
 DEFER_ROWS = 8
 
 
@@ -47,7 +50,7 @@ class Tx:
     An error in a queued statement surfaces there too.
     """
 
-    __slots__ = ("_cursor", "_deferred", "_pg", "_pipeline", "_settle", "cache", "wrote")
+    __slots__ = ("_cursor", "_deferred", "_lock", "_pg", "_pipeline", "_settle", "cache", "wrote")
 
     _pg_sql: dict[str, str] = {}
 
@@ -58,13 +61,18 @@ class Tx:
         pipeline: Any = None,
         *,
         settle: Callable[[], None] | None = None,
+        lock: tuple[str, str] | None = None,
     ) -> None:
         self._cursor = connection.cursor()
+        #: The statements taking a lock (exclusive, shared) that every statement but a
+        #: :meth:`lookup` needs first, sent just before the first of them: shared when that
+        #: is the deferred rows' at the end (:meth:`send_deferred`), exclusive otherwise.
+        self._lock = lock
         self._pipeline = pipeline
         self._settle = settle
         self._pg = dialect == "postgresql"
         self.wrote = False
-        self._deferred: dict[Batched, dict[Hashable, list[Any]]] = {}
+        self._deferred: dict[Batched, dict[Key, list[Any]]] = {}
         #: Lookups that stay true for the whole transaction (an app's state, a mapping),
         #: shared by the operations of one batch.
         self.cache: dict[Any, Any] = {}
@@ -84,6 +92,13 @@ class Tx:
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """Run a query and return its first row, or None."""
         self._execute(sql, params)
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+    def lookup(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """As :meth:`one`, for a setting no write of accounts or contacts changes (an app, a
+        mapping): it needs neither the transaction's lock nor its deferred rows first."""
+        self._cursor.execute(self._sql(sql), params)
         row: Row | None = self._cursor.fetchone()
         return row
 
@@ -124,18 +139,26 @@ class Tx:
         return int(self._cursor.lastrowid)
 
     def _execute(self, sql: str, params: Sequence[Any]) -> None:
+        if self._lock is not None:
+            self._take_lock()
         # Deferred rows go before any other statement, which may read or depend on them.
         if self._deferred:
             self.send_deferred()
         self._cursor.execute(self._sql(sql), params)
 
-    def defer(self, kind: Batched, key: Hashable, row: Sequence[Any]) -> None:
+    def _take_lock(self, *, shared: bool = False) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            self._cursor.execute(lock[shared])
+
+    def defer(self, kind: Batched, key: Key, row: Sequence[Any]) -> None:
         """Write ``row`` with every other row of its ``kind`` in one statement (PostgreSQL).
 
-        In the group-commit writer's pipeline the rows wait until :data:`DEFER_ROWS` of a
-        kind are waiting, the transaction runs any other statement, or the writer commits:
-        then each kind goes as one statement (in ``rank`` order), rows sharing a ``key``
-        merged into one. Without a pipeline the row goes at once.
+        In the group-commit writer's pipeline the rows wait until the transaction runs any
+        other statement, the writer commits, or (once the batch holds its lock)
+        :data:`DEFER_ROWS` of a kind are waiting: then each kind goes as one statement (in
+        ``rank`` order, its rows in key order), rows sharing a ``key`` merged into one.
+        Without a pipeline the row goes at once.
         """
         self.wrote = True
         pending = self._deferred.get(kind)
@@ -146,14 +169,20 @@ class Tx:
             pending[key] = list(row)
         else:
             kind.merge(held, row)
-        if self._pipeline is None or len(pending) >= DEFER_ROWS:
+        if self._pipeline is None or (self._lock is None and len(pending) >= DEFER_ROWS):
             self.send_deferred()
 
     def send_deferred(self) -> None:
         """Send the deferred rows' statements now (queued, in a pipeline, as :meth:`send`)."""
+        if not self._deferred:
+            return
+        self._take_lock(shared=True)
         deferred, self._deferred = self._deferred, {}
         for kind in sorted(deferred, key=_rank):
-            sql, params = kind.statement(list(deferred[kind].values()))
+            # In key order: transactions that write only deferred rows, each kind in one
+            # statement, then take their rows' locks in one order and never deadlock.
+            rows = deferred[kind]
+            sql, params = kind.statement([rows[key] for key in sorted(rows)])
             self._cursor.execute(sql, params)
 
     def settle_sqlite_writes(self) -> None:

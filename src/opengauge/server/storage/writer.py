@@ -15,9 +15,11 @@ which runs one attempt, differs:
 
 - SQLite runs it right on the event loop: its statements take microseconds, and a writer
   thread would spend more time fighting the event loop for the GIL than working.
-- PostgreSQL statements wait on the network, so the attempt runs on the writer's own thread,
-  with the connection in pipeline mode: writes nobody waits for (:meth:`Tx.send`) travel
-  together, and the batch costs a few round trips instead of one per statement.
+- PostgreSQL statements wait on the network, so the attempt runs on a writer thread, with
+  the connection in pipeline mode: writes nobody waits for (:meth:`Tx.send`) travel
+  together, and the batch costs a few round trips instead of one per statement. There are
+  two such sessions, so the next batch's operations run while the last one's statements and
+  commit are still on their way; the batch lock (:data:`_BATCH_LOCK`) orders what must be.
 """
 
 from __future__ import annotations
@@ -108,15 +110,22 @@ class Session(Protocol):
 
 
 class Writer:
-    """The group-commit task on the event loop, committing through one :class:`Session`."""
+    """The group-commit task on the event loop, committing through its :class:`Session` s.
 
-    def __init__(self, session: Session, on_batch: Callable[[int, float], None]) -> None:
-        self._session = session
+    With several sessions (PostgreSQL), a batch is taken as soon as one is free: the next
+    batch's operations run while the one before waits for its statements and its commit.
+    """
+
+    def __init__(self, sessions: Sequence[Session], on_batch: Callable[[int, float], None]) -> None:
+        self._sessions = list(sessions)
+        self._free = list(self._sessions)
         self._on_batch = on_batch
         self._queue: list[Job] = []
-        self._running: list[Job] = []
+        #: The batches being committed, by the task committing each.
+        self._running: dict[asyncio.Task[None], list[Job]] = {}
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
+        self._freed = asyncio.Event()
         #: Set while nothing is queued or being committed.
         self._idle = asyncio.Event()
         self._idle.set()
@@ -138,51 +147,65 @@ class Writer:
 
         :meth:`drain` first, or a batch being committed meanwhile is answered 503 too.
         """
-        busy = bool(self._running)
         self._task.cancel()
-        for job in (*self._running, *self._queue):
+        busy = set(self._sessions) - set(self._free)
+        for task, batch in self._running.items():
+            task.cancel()
+            self._queue.extend(batch)
+        for job in self._queue:
             if not job.future.done():
                 job.future.set_exception(ServiceUnavailable())
         self._queue = []
-        self._session.close(wait=not busy)
+        self._running = {}
+        for session in self._sessions:
+            session.close(wait=session not in busy)
 
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
             # One turn of the loop lets every request that is already readable join the batch.
             await asyncio.sleep(0)
+            while not self._free:
+                self._freed.clear()
+                await self._freed.wait()
             self._wake.clear()
-            self._running, self._queue = self._queue, []
-            if self._running:
-                await self._commit(self._running)
-                resolve(self._running)
-                self._running = []
-            if not self._queue:
-                self._idle.set()
+            batch, self._queue = self._queue, []
+            if batch:
+                task = self._loop.create_task(self._finish(self._free.pop(), batch))
+                self._running[task] = batch
 
-    async def _commit(self, batch: list[Job]) -> None:
+    async def _finish(self, session: Session, batch: list[Job]) -> None:
+        await self._commit(session, batch)
+        resolve(batch)
+        self._running.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
+        self._free.append(session)
+        self._freed.set()
+        if not self._queue and not self._running:
+            self._idle.set()
+
+    async def _commit(self, session: Session, batch: list[Job]) -> None:
         """Commit the batch, retrying conflicts; past that, every operation on its own."""
         delays = retry.conflict_delays()
         while True:
             started = time.perf_counter()
             try:
-                await self._session.attempt(batch)
+                await session.attempt(batch)
             except Exception as exc:
                 delay = next(delays, None) if retry.is_transient(exc) else None
                 if delay is not None:
                     await asyncio.sleep(delay)
                     continue
-                await self._isolate(batch, exc)
+                await self._isolate(session, batch, exc)
                 return
             self._on_batch(len(batch), time.perf_counter() - started)
             return
 
-    async def _isolate(self, batch: list[Job], exc: Exception) -> None:
+    async def _isolate(self, session: Session, batch: list[Job], exc: Exception) -> None:
         if len(batch) == 1:
             batch[0].outcome = (False, failure(exc))
             return
         for job in batch:  # find the culprit; everyone else still gets their write
-            await self._commit([job])
+            await self._commit(session, [job])
 
 
 class SqliteSession:
@@ -228,11 +251,16 @@ class SqliteSession:
         self._conn.close()
 
 
-#: Taken first by every batch: server processes sharing a database commit their batches one
-#: after the other. Two batches upserting the same accounts in different orders would
-#: otherwise deadlock, and PostgreSQL finds a deadlock only after ``deadlock_timeout`` (1 s).
-#: A two-key advisory lock: that key space never meets ``lock_contact``'s one-key locks.
-_BATCH_LOCK = "SELECT pg_advisory_xact_lock(1330075458, 1)"
+#: Taken by every batch before its first statement that is not a lookup. Exclusive for a
+#: batch that writes other than its deferred rows at the end: batches that write the same
+#: accounts in different orders would otherwise deadlock, and PostgreSQL finds a deadlock only
+#: after ``deadlock_timeout`` (1 s). Shared for a batch that writes only those rows, in key
+#: order (:meth:`Tx.send_deferred`): such batches take row locks in one order, so they run
+#: side by side. A two-key advisory lock: that key space never meets ``lock_contact``'s.
+_BATCH_LOCK = (
+    "SELECT pg_advisory_xact_lock(1330075458, 1)",
+    "SELECT pg_advisory_xact_lock_shared(1330075458, 1)",
+)
 
 
 class PostgresSession:
@@ -251,9 +279,7 @@ class PostgresSession:
             self._conn = self._connect()
         try:
             with self._conn.pipeline() as pipeline:
-                # Queued, not waited for: the batch's statements follow it to the server.
-                self._conn.execute(_BATCH_LOCK)
-                tx = Tx(self._conn, "postgresql", pipeline)
+                tx = Tx(self._conn, "postgresql", pipeline, lock=_BATCH_LOCK)
                 run_ops(tx, batch)
                 tx.send_deferred()
                 self._conn.commit()

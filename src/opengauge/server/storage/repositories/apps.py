@@ -32,11 +32,11 @@ def find_credentials(tx: Tx, client_id: str) -> AppCredentials | None:
 def is_active(tx: Tx, app_id: int, client_id: str, system_id: int) -> bool:
     """Whether the app still exists as it was (same id and client id), is active and
     belongs to the system: a token never outlives its app, even if an id is reused."""
-    value = tx.scalar(
+    row = tx.lookup(
         "SELECT active FROM connected_apps WHERE id = ? AND client_id = ? AND system_id = ?",
         (app_id, client_id, system_id),
     )
-    return bool(value)
+    return row is not None and bool(row[0])
 
 
 def system_of_client(tx: Tx, client_id: str) -> int | None:

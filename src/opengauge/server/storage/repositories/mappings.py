@@ -24,7 +24,7 @@ def get(tx: Tx, system_id: int, reference: str) -> Mapping | None:
 
 
 def _load(tx: Tx, system_id: int, reference: str) -> Mapping | None:
-    row = tx.one(
+    row = tx.lookup(
         "SELECT id, name, data_type, fields FROM mappings WHERE system_id = ? AND reference = ?",
         (system_id, reference),
     )
