@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -234,6 +234,47 @@ def test_postgres_lookups_do_not_wait_for_another_process_batch(migrated: Databa
         assert asyncio.run(body()) is None
     finally:
         other.close()
+
+
+def _look_up_touchpoint(tx: Tx) -> object:
+    row = tx.lookup("SELECT name FROM touchpoints WHERE name = ?", ("x",))
+    return None if row is None else row[0]
+
+
+def test_a_lookup_sees_what_the_batches_before_committed(migrated: Database) -> None:
+    """The writer runs a batch's lookups again ahead of the next one (PostgreSQL): within
+    that batch's transaction, so never from before a commit it should see."""
+
+    async def body() -> list[object]:
+        migrated.start()
+        try:
+            return [
+                await migrated.run(_look_up_touchpoint),
+                await migrated.run(_add_touchpoint("x")),
+                await migrated.run(_look_up_touchpoint),
+            ]
+        finally:
+            migrated.stop()
+
+    assert asyncio.run(body()) == [None, "x", "x"]
+
+
+def test_a_lookup_sees_the_writes_before_it_in_its_batch(migrated: Database) -> None:
+    """A lookup run ahead is dropped once the batch writes: the write may change it."""
+
+    async def body() -> list[object]:
+        migrated.start()
+        try:
+            first = await migrated.run(_look_up_touchpoint)
+            batch: list[Awaitable[object]] = [
+                migrated.run(_add_touchpoint("x")),
+                migrated.run(_look_up_touchpoint),
+            ]
+            return [first, *await asyncio.gather(*batch)]
+        finally:
+            migrated.stop()
+
+    assert asyncio.run(body()) == [None, "x", "x"]
 
 
 def _put_contact(email: str) -> Callable[[Tx], None]:

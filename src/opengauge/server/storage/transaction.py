@@ -9,12 +9,14 @@ translated once for PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 Operation = Callable[["Tx"], T]
 Row = tuple[Any, ...]
+#: A lookup's statement and parameters (:meth:`Tx.lookup`).
+Lookup = tuple[str, tuple[Any, ...]]
 #: A deferred row's key: its table's key columns.
 Key = tuple[Any, ...]
 
@@ -50,7 +52,18 @@ class Tx:
     An error in a queued statement surfaces there too.
     """
 
-    __slots__ = ("_cursor", "_deferred", "_lock", "_pg", "_pipeline", "_settle", "cache", "wrote")
+    __slots__ = (
+        "_cursor",
+        "_deferred",
+        "_lock",
+        "_pg",
+        "_pipeline",
+        "_prefetched",
+        "_settle",
+        "cache",
+        "looked_up",
+        "wrote",
+    )
 
     _pg_sql: dict[str, str] = {}
 
@@ -76,6 +89,9 @@ class Tx:
         #: Lookups that stay true for the whole transaction (an app's state, a mapping),
         #: shared by the operations of one batch.
         self.cache: dict[Any, Any] = {}
+        #: The lookups this transaction ran, each once, in order (see :meth:`prefetch`).
+        self.looked_up: dict[Lookup, None] = {}
+        self._prefetched: dict[Lookup, Any] = {}
 
     @property
     def is_postgres(self) -> bool:
@@ -95,12 +111,28 @@ class Tx:
         row: Row | None = self._cursor.fetchone()
         return row
 
-    def lookup(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    def lookup(self, sql: str, params: tuple[Any, ...] = ()) -> Row | None:
         """As :meth:`one`, for a setting no write of accounts or contacts changes (an app, a
         mapping): it needs neither the transaction's lock nor its deferred rows first."""
-        self._cursor.execute(self._sql(sql), params)
-        row: Row | None = self._cursor.fetchone()
+        key = (sql, params)
+        self.looked_up[key] = None
+        cursor = self._prefetched.pop(key, None)
+        if cursor is None:
+            cursor = self._cursor
+            cursor.execute(self._sql(sql), params)
+        row: Row | None = cursor.fetchone()
         return row
+
+    def prefetch(self, lookups: Iterable[Lookup]) -> None:
+        """Queue ``lookups`` at once, each on a cursor of its own (a pipeline's first use):
+        the first :meth:`lookup` then brings every result back in one round trip, where one
+        after another each would cost one. Dropped unread at the first other statement,
+        which may change what they read."""
+        connection = self._cursor.connection
+        for sql, params in lookups:
+            cursor = connection.cursor()
+            cursor.execute(self._sql(sql), params)
+            self._prefetched[(sql, params)] = cursor
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a query and return every row."""
@@ -139,6 +171,8 @@ class Tx:
         return int(self._cursor.lastrowid)
 
     def _execute(self, sql: str, params: Sequence[Any]) -> None:
+        if self._prefetched:
+            self._prefetched = {}
         if self._lock is not None:
             self._take_lock()
         # Deferred rows go before any other statement, which may read or depend on them.

@@ -38,7 +38,7 @@ import psycopg
 from opengauge.server.errors import ApiError, InternalError, ServiceUnavailable
 from opengauge.server.storage import retry
 from opengauge.server.storage.checkpoint import Checkpointer
-from opengauge.server.storage.transaction import Operation, T, Tx
+from opengauge.server.storage.transaction import Lookup, Operation, T, Tx
 
 log = logging.getLogger("opengauge.storage")
 
@@ -263,6 +263,10 @@ _BATCH_LOCK = (
 )
 
 
+#: At most this many of a batch's lookups are run ahead by the next one.
+PREFETCH_LOOKUPS = 8
+
+
 class PostgresSession:
     """Attempts on the writer's thread, the connection in pipeline mode."""
 
@@ -270,6 +274,8 @@ class PostgresSession:
         self._connect = connect
         self._conn: Any = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="opengauge-writer")
+        #: The last batch's lookups: the next batch most likely runs the same ones.
+        self._lookups: list[Lookup] = []
 
     async def attempt(self, batch: list[Job]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._thread, self._attempt, batch)
@@ -280,12 +286,15 @@ class PostgresSession:
         try:
             with self._conn.pipeline() as pipeline:
                 tx = Tx(self._conn, "postgresql", pipeline, lock=_BATCH_LOCK)
+                tx.prefetch(self._lookups)
                 run_ops(tx, batch)
                 tx.send_deferred()
                 self._conn.commit()
         except Exception:
+            self._lookups = []  # in case one of them is what failed
             self._discard_transaction()
             raise
+        self._lookups = list(tx.looked_up)[:PREFETCH_LOOKUPS]
 
     def _discard_transaction(self) -> None:
         try:
