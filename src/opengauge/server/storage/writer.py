@@ -110,7 +110,7 @@ class Session(Protocol):
 
 
 class Writer:
-    """The group-commit task on the event loop, committing through its :class:`Session` s.
+    """The group-commit task on the event loop, committing through its sessions.
 
     With several sessions (PostgreSQL), a batch is taken as soon as one is free: the next
     batch's operations run while the one before waits for its statements and its commit.
@@ -121,8 +121,9 @@ class Writer:
         self._free = list(self._sessions)
         self._on_batch = on_batch
         self._queue: list[Job] = []
-        #: The batches being committed, by the task committing each.
-        self._running: dict[asyncio.Task[None], list[Job]] = {}
+        #: The batch each busy session is committing.
+        self._running: dict[Session, list[Job]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._freed = asyncio.Event()
@@ -148,17 +149,15 @@ class Writer:
         :meth:`drain` first, or a batch being committed meanwhile is answered 503 too.
         """
         self._task.cancel()
-        busy = set(self._sessions) - set(self._free)
-        for task, batch in self._running.items():
+        for task in self._tasks:
             task.cancel()
-            self._queue.extend(batch)
-        for job in self._queue:
+        running, self._running = self._running, {}
+        for job in (*(job for batch in running.values() for job in batch), *self._queue):
             if not job.future.done():
                 job.future.set_exception(ServiceUnavailable())
         self._queue = []
-        self._running = {}
         for session in self._sessions:
-            session.close(wait=session not in busy)
+            session.close(wait=session not in running)
 
     async def _run(self) -> None:
         while True:
@@ -171,17 +170,22 @@ class Writer:
             self._wake.clear()
             batch, self._queue = self._queue, []
             if batch:
-                task = self._loop.create_task(self._finish(self._free.pop(), batch))
-                self._running[task] = batch
+                session = self._free.pop()
+                self._running[session] = batch
+                task = self._loop.create_task(self._finish(session, batch))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
 
     async def _finish(self, session: Session, batch: list[Job]) -> None:
-        await self._commit(session, batch)
-        resolve(batch)
-        self._running.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
-        self._free.append(session)
-        self._freed.set()
-        if not self._queue and not self._running:
-            self._idle.set()
+        try:
+            await self._commit(session, batch)
+            resolve(batch)
+        finally:
+            self._running.pop(session, None)
+            self._free.append(session)
+            self._freed.set()
+            if not self._queue and not self._running:
+                self._idle.set()
 
     async def _commit(self, session: Session, batch: list[Job]) -> None:
         """Commit the batch, retrying conflicts; past that, every operation on its own."""
