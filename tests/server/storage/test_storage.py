@@ -183,18 +183,20 @@ def test_stop_tells_queued_requests_to_come_back(migrated: Database) -> None:
     assert getattr(result, "status", None) == 503
 
 
-@pytest.mark.parametrize("database", [b for b in BACKENDS if b == "postgres"], indirect=True)
-def test_postgres_batches_of_server_processes_commit_one_after_another(
-    migrated: Database,
-) -> None:
-    """Two processes' batches upserting the same rows in different orders would deadlock, and
-    PostgreSQL notices only after ``deadlock_timeout`` (1 s): each batch waits its turn."""
-    other = psycopg.connect(migrated.url)  # another server process's writer, mid-batch
-    other.execute("SELECT pg_advisory_xact_lock(1330075458, 1)")
+def _write_beside_other_batch(
+    migrated: Database, lock: str, first: Callable[[Tx], object] | None = None
+) -> tuple[bool, object]:
+    """While another server process's batch holds the batch lock (taken by ``lock``), run
+    ``first`` (it must not wait), then a write: whether the write waited for the other
+    batch's commit, and its result once the other committed."""
+    other = psycopg.connect(migrated.url)
+    other.execute(lock)
 
     async def body() -> tuple[bool, object]:
         migrated.start()
         try:
+            if first is not None:
+                await asyncio.wait_for(migrated.run(first), timeout=5)
             write = asyncio.ensure_future(migrated.run(_add_touchpoint("after")))
             await asyncio.sleep(0.3)
             waited = not write.done()
@@ -204,12 +206,28 @@ def test_postgres_batches_of_server_processes_commit_one_after_another(
             migrated.stop()
 
     try:
-        waited, written = asyncio.run(body())
+        return asyncio.run(body())
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("database", [b for b in BACKENDS if b == "postgres"], indirect=True)
+def test_postgres_batches_of_server_processes_commit_one_after_another(
+    migrated: Database,
+) -> None:
+    """Two processes' batches upserting the same rows in different orders would deadlock, and
+    PostgreSQL notices only after ``deadlock_timeout`` (1 s): each batch waits its turn."""
+    waited, written = _write_beside_other_batch(
+        migrated, "SELECT pg_advisory_xact_lock(1330075458, 1)"
+    )
     assert waited
     assert written == "after"
     assert _names(migrated) == ["after"]
+
+
+def _look_up_touchpoint(tx: Tx) -> object:
+    row = tx.lookup("SELECT name FROM touchpoints WHERE name = ?", ("x",))
+    return None if row is None else row[0]
 
 
 @pytest.mark.parametrize("database", [b for b in BACKENDS if b == "postgres"], indirect=True)
@@ -219,14 +237,10 @@ def test_postgres_lookups_do_not_wait_for_another_process_batch(migrated: Databa
     other = psycopg.connect(migrated.url)
     other.execute("SELECT pg_advisory_xact_lock(1330075458, 1)")
 
-    def look_up(tx: Tx) -> object:
-        row = tx.lookup("SELECT name FROM touchpoints WHERE name = ?", ("none",))
-        return row
-
     async def body() -> object:
         migrated.start()
         try:
-            return await asyncio.wait_for(migrated.run(look_up), timeout=5)
+            return await asyncio.wait_for(migrated.run(_look_up_touchpoint), timeout=5)
         finally:
             migrated.stop()
 
@@ -234,11 +248,6 @@ def test_postgres_lookups_do_not_wait_for_another_process_batch(migrated: Databa
         assert asyncio.run(body()) is None
     finally:
         other.close()
-
-
-def _look_up_touchpoint(tx: Tx) -> object:
-    row = tx.lookup("SELECT name FROM touchpoints WHERE name = ?", ("x",))
-    return None if row is None else row[0]
 
 
 def test_a_lookup_sees_what_the_batches_before_committed(migrated: Database) -> None:
@@ -292,25 +301,11 @@ def test_postgres_batches_writing_only_deferred_rows_run_beside_each_other(
 ) -> None:
     """Such batches write their rows in key order, so they cannot deadlock: they share the
     lock. A batch that writes anything else still waits for every other batch."""
-    other = psycopg.connect(migrated.url)  # another process's batch of puts, committing
-    other.execute("SELECT pg_advisory_xact_lock_shared(1330075458, 1)")
-
-    async def body() -> tuple[bool, object]:
-        migrated.start()
-        try:
-            await asyncio.wait_for(migrated.run(_put_contact("ann@example.com")), timeout=5)
-            write = asyncio.ensure_future(migrated.run(_add_touchpoint("after")))
-            await asyncio.sleep(0.3)
-            waited = not write.done()
-            other.commit()
-            return waited, await asyncio.wait_for(write, timeout=5)
-        finally:
-            migrated.stop()
-
-    try:
-        waited, written = asyncio.run(body())
-    finally:
-        other.close()
+    waited, written = _write_beside_other_batch(  # the other process's batch of puts
+        migrated,
+        "SELECT pg_advisory_xact_lock_shared(1330075458, 1)",
+        _put_contact("ann@example.com"),
+    )
     assert waited
     assert written == "after"
     assert migrated.read_sync(lambda tx: tx.scalar("SELECT count(*) FROM contacts")) == 1
