@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +15,7 @@ import pytest
 
 from opengauge.server.errors import InternalError, ServiceUnavailable, ValidationFailed
 from opengauge.server.storage import Database, Tx
-from opengauge.server.storage.readers import THREADS
+from opengauge.server.storage.readers import BULK_NICE, THREADS
 from tests.conftest import BACKENDS
 
 _NAMES = "SELECT name FROM touchpoints ORDER BY id"
@@ -207,5 +209,26 @@ def test_then_runs_on_the_reader_thread_once_the_reads_transaction_has_ended(
 
     found = asyncio.run(_started(migrated, lambda: migrated.read_then(read, then)))
     assert found[0] == 1
-    assert found[1].startswith("opengauge-reader")
+    assert found[1].startswith("opengauge-bulk-reader")
     assert migrated.read_sync(_names) == ["committed", "meanwhile"]
+
+
+def _nice(_: object = None) -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux", reason="threads have nice values of their own on Linux"
+)
+def test_bulk_reads_run_at_a_lower_priority_than_other_reads(migrated: Database) -> None:
+    """An export page takes the CPU the requests beside it leave over; a token lookup does not
+    wait behind them."""
+
+    async def body() -> tuple[int, int, int]:
+        plain = await migrated.read(_nice)
+        bulk = await migrated.read_then(_names, _nice)
+        return _nice(), plain, bulk
+
+    loop, plain, bulk = asyncio.run(_started(migrated, body))
+    assert plain == loop
+    assert bulk == min(loop + BULK_NICE, 19)

@@ -8,6 +8,11 @@ COMMITTED, as the writer's (a read that waits for writes in flight, like an expo
 what they committed). The thread hop costs a few tens of microseconds per read and keeps a 1,000-row
 export page (milliseconds of work) off the event loop.
 
+Bulk reads (an export page and its rendering) have threads of their own, at a lower CPU
+priority than the event loop's on Linux (``BULK_NICE``): a client paging through an export
+as fast as it can would otherwise take half the process's CPU from the requests beside it and
+double their latency. With nothing else to do, a bulk read runs as fast as any other.
+
 A read sees only committed data; an operation that writes is refused by the database.
 """
 
@@ -17,7 +22,9 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,8 +39,11 @@ U = TypeVar("U")
 
 log = logging.getLogger("opengauge.storage")
 
-#: Reader threads (and connections) per process.
+#: Reader threads (and connections) per process, for reads that answer a request...
 THREADS = 4
+#: ...and for bulk reads (export pages), with how much higher a nice value they run at.
+BULK_THREADS = 2
+BULK_NICE = 10
 
 
 def read_in(conn: Any, dialect: str, op: Operation[T]) -> T:
@@ -88,14 +98,18 @@ class Readers:
         self._connections: list[Any] = []
         self._lock = threading.Lock()
         self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix="opengauge-reader")
+        self._bulk_threads = ThreadPoolExecutor(
+            BULK_THREADS, thread_name_prefix="opengauge-bulk-reader", initializer=lower_priority
+        )
 
     def submit(self, op: Operation[T]) -> asyncio.Future[T]:
         return asyncio.get_running_loop().run_in_executor(self._threads, self._read, op)
 
-    def submit_then(self, op: Operation[T], then: Callable[[T], U]) -> asyncio.Future[U]:
-        """``op``, then ``then`` on its value, on the same thread once the transaction ended."""
+    def submit_bulk(self, op: Operation[T], then: Callable[[T], U]) -> asyncio.Future[U]:
+        """``op``, then ``then`` on its value, on the same bulk thread once the transaction
+        ended."""
         return asyncio.get_running_loop().run_in_executor(
-            self._threads, lambda: then(self._read(op))
+            self._bulk_threads, lambda: then(self._read(op))
         )
 
     def _read(self, op: Operation[T]) -> T:
@@ -140,11 +154,24 @@ class Readers:
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
+        self._bulk_threads.shutdown(wait=True)
         with self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:
             with contextlib.suppress(Exception):
                 conn.close()
+
+
+def lower_priority() -> None:
+    """Raise the calling thread's nice value by ``BULK_NICE`` (Linux gives every thread its
+    own); elsewhere, or where the system refuses, the thread keeps its priority."""
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + BULK_NICE)
+    except OSError as exc:
+        log.debug("bulk reader keeps its priority: %s", exc)
 
 
 def _wrote(exc: Exception) -> bool:
