@@ -8,10 +8,11 @@ COMMITTED, as the writer's (a read that waits for writes in flight, like an expo
 what they committed). The thread hop costs a few tens of microseconds per read and keeps a 1,000-row
 export page (milliseconds of work) off the event loop.
 
-Bulk reads (an export page and its rendering) have threads of their own, at a lower CPU
-priority than the event loop's on Linux (``BULK_NICE``): a client paging through an export
-as fast as it can would otherwise take half the process's CPU from the requests beside it and
-double their latency. With nothing else to do, a bulk read runs as fast as any other.
+Bulk reads (an export page and its rendering) have threads of their own at the lowest CPU
+priority on Linux (``BULK_NICE``): a client paging through an export as fast as it can would
+otherwise take half the process's CPU from the requests beside it and double their latency.
+A bulk read gets the CPU the requests leave over; with nothing else to do, it runs as fast as
+any other read.
 
 A read sees only committed data; an operation that writes is refused by the database.
 """
@@ -41,9 +42,10 @@ log = logging.getLogger("opengauge.storage")
 
 #: Reader threads (and connections) per process, for reads that answer a request...
 THREADS = 4
-#: ...and for bulk reads (export pages), with how much higher a nice value they run at.
+#: ...and for bulk reads (export pages), which run at nice value ``BULK_NICE``: the lowest
+#: priority there is.
 BULK_THREADS = 2
-BULK_NICE = 10
+BULK_NICE = 19
 
 
 def read_in(conn: Any, dialect: str, op: Operation[T]) -> T:
@@ -163,13 +165,14 @@ class Readers:
 
 
 def lower_priority() -> None:
-    """Raise the calling thread's nice value by ``BULK_NICE`` (Linux gives every thread its
-    own); elsewhere, or where the system refuses, the thread keeps its priority."""
+    """Give the calling thread nice value ``BULK_NICE`` (Linux gives every thread its own);
+    elsewhere, or where the system refuses, the thread keeps its priority."""
     if sys.platform != "linux":
         return
     thread = threading.get_native_id()
     try:
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + BULK_NICE)
+        if os.getpriority(os.PRIO_PROCESS, thread) < BULK_NICE:
+            os.setpriority(os.PRIO_PROCESS, thread, BULK_NICE)
     except OSError as exc:
         log.debug("bulk reader keeps its priority: %s", exc)
 
