@@ -11,18 +11,22 @@ its own ceiling instead: the mean of the ceilings measured just before and just 
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from databases import LABELS, fresh
 from harness import (
     BENCH_DIR,
+    HOST,
     BenchBroken,
     Pinning,
     free_port,
     log_problems,
+    opengauge_command,
     probe_ceiling,
     running,
     serve,
@@ -30,7 +34,7 @@ from harness import (
     wait_until,
 )
 from load import Generator, Load, Result
-from workloads import ACCOUNT, Workload
+from workloads import ACCOUNT, CONTACT, Workload
 
 #: (database, workers) -> (minimum ratio to the ceiling, maximum p99 in ms or None).
 TARGETS: dict[tuple[str, int], tuple[float, float | None]] = {
@@ -39,6 +43,13 @@ TARGETS: dict[tuple[str, int], tuple[float, float | None]] = {
     ("postgres", 2): (0.35, None),
 }
 WORKERS = {"sqlite": (1,), "postgres": (1, 2)}
+
+
+def probe_lean(port: int) -> None:
+    body = CONTACT.body("Probe", 1, 1)
+    answer = httpx.put(f"http://{HOST}:{port}/records/", content=body, timeout=5)
+    if answer.status_code != 200:
+        raise BenchBroken(f"the lean app answered {answer.status_code}")
 
 
 @dataclass
@@ -69,6 +80,19 @@ class Measured:
         if self.max_p99_ms is not None:
             text += f", p99 <= {self.max_p99_ms:g} ms"
         return text
+
+
+@dataclass(frozen=True)
+class Lean:
+    """The lean bound (``lean.py``): the Contact mapping's SQLite writes and nothing else."""
+
+    result: Result
+    #: The mean of the ceilings measured just before and just after it, in req/s.
+    ceiling_per_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.result.requests_per_s / self.ceiling_per_s if self.ceiling_per_s else 0.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +160,38 @@ class RecordsBench:
                     each(row)
                     before = after
         return rows
+
+    def lean(self, before: Result) -> tuple[Lean, Result, list[str]]:
+        """The lean bound on a fresh SQLite database that OpenGauge migrated and seeded,
+        between ``before`` and a ceiling measured after it: the bound, that ceiling (for the
+        next row), and what either run found wrong."""
+        with fresh("sqlite", self.workdir) as database:
+            path = database.url.removeprefix("sqlite:///")
+            apply = [*opengauge_command(), "seed", "apply", str(self.seed_path)]
+            subprocess.run(
+                [*apply, "--database", database.url],
+                env=server_env(),
+                cwd=BENCH_DIR.parent,
+                capture_output=True,
+                check=True,
+                timeout=60,
+            )
+            port = free_port()
+            lean_app = str(BENCH_DIR / "lean.py")
+            command = [*self.pinning.server, sys.executable, lean_app]
+            command += ["--port", str(port), "--database", path]
+            log_path = self.workdir / "lean.log"
+            with running(command, log_path, server_env()) as process:
+                wait_until(process, log_path, "the lean app", lambda: probe_lean(port))
+                load = self._load(CONTACT)
+                result = self.generator.run(load, port, "-", "lean bound", process.pid)
+                if process.poll() is not None:
+                    raise BenchBroken(f"the lean app exited with status {process.returncode}")
+        after, log = self.ceiling()
+        mean = (before.requests_per_s + after.requests_per_s) / 2
+        problems = result.problems() + after.problems() + [f"lean log: {x}" for x in log]
+        problems += [f"lean log: {line}" for line in log_problems(log_path)]
+        return Lean(result, mean), after, problems
 
     def _run(self, workload: Workload, kind: str, workers: int) -> Run:
         label = f"{workload.mapping.lower()}-{kind}-{workers}w"

@@ -8,7 +8,7 @@ from typing import Any
 from import_speed import TARGET_ROWS_PER_S, Imported
 from load import Result
 from paging import TARGET_EXPORT_PER_S, TARGET_P99_FACTOR, Reads
-from records import Measured
+from records import Lean, Measured
 from sandbox import TARGET_MS, Startup
 
 
@@ -30,6 +30,16 @@ def ceiling(result: Result) -> None:
         f"ceiling (bare ASGI, same uvicorn options): {result.requests_per_s:,.0f} req/s, "
         f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms; measured again after every "
         "row, which is divided by the mean of the ceilings before and after it"
+    )
+
+
+def lean(found: Lean) -> None:
+    r = found.result
+    print(
+        f"lean bound (lean.py: the Contact mapping's SQLite writes in a group commit, no auth,"
+        f" mapping, validation, journal, log or metrics): {r.requests_per_s:,.0f} req/s ="
+        f" {found.ratio:.2f}x its ceiling of {found.ceiling_per_s:,.0f}, p99"
+        f" {r.p99_ms:.2f} ms, CPU {r.cpu_us_per_request:.1f} us/req"
     )
 
 
@@ -119,6 +129,7 @@ def sandbox(found: Startup) -> None:
 
 def summary(
     ceiling_result: Result | None,
+    found_lean: Lean | None,
     rows: list[Measured],
     found_reads: Reads | None,
     found_import: Imported | None,
@@ -127,6 +138,7 @@ def summary(
     """Everything measured, for ``--json``."""
     return {
         "ceiling": asdict(ceiling_result) if ceiling_result else None,
+        "lean": {**asdict(found_lean), "ratio": found_lean.ratio} if found_lean else None,
         "records": [{**asdict(row), "target": row.target, "pass": row.passed} for row in rows],
         "paging": (
             {

@@ -2,8 +2,9 @@
 
 Parts (``--only`` picks some, comma-separated; all by default):
 
-- ``records``: the ceiling, then ``PUT /records/`` for mapping x database x workers with
-  ``serve``'s defaults (``records.py``);
+- ``records``: the ceiling, the lean bound (the Contact mapping's SQLite writes and nothing
+  else, ``lean.py``), then ``PUT /records/`` for mapping x database x workers with ``serve``'s
+  defaults (``records.py``);
 - ``export``: the responses export rate, and ``PUT /records/`` p99 while a client pages
   through the export, against its p99 alone (``paging.py``);
 - ``import``: ``opengauge import records`` rows/s (``import_speed.py``);
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
     log_lines: list[str] = []
     ceiling = reads = imported = startup = None
+    lean: records.Lean | None = None
     rows: list[records.Measured] = []
     try:
         generator = Generator(args.generator)
@@ -132,8 +134,11 @@ def main(argv: list[str] | None = None) -> int:
                 problems += ceiling.problems()
                 log_lines += [f"ceiling log: {line}" for line in ceiling_log]
                 report.ceiling(ceiling)
+                lean, before, lean_problems = bench.lean(ceiling)
+                problems += lean_problems
+                report.lean(lean)
                 report.table_header()
-                rows = bench.table(ceiling, report.table_row)
+                rows = bench.table(before, report.table_row)
                 for row in rows:
                     problems += row.problems
                     log_lines += row.log_lines
@@ -178,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n*** BENCH BROKEN: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        summary = report.summary(ceiling, rows, reads, imported, startup)
+        summary = report.summary(ceiling, lean, rows, reads, imported, startup)
         summary |= {"pinning": pinning.note, "problems": problems, "server_log": log_lines}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
