@@ -158,16 +158,16 @@ class Database:
             raise RuntimeError("Database.start() has not been called")
         return self._readers.submit(op)
 
-    def read_then(self, op: Operation[T], then: Callable[[T], U]) -> asyncio.Future[U]:
-        """As :meth:`read`, then ``then`` on the value, on the same reader thread once the
-        read's transaction has ended: CPU work on what was read (rendering an export page)
-        that should neither run on the event loop nor hold the read's locks.
+    async def read_then(self, op: Operation[T], then: Callable[[T], U]) -> U:
+        """As :meth:`read`, then ``then`` on the value on a thread once the read's transaction
+        has ended: CPU work on what was read (rendering an export page) that should neither
+        run on the event loop nor hold the read's locks.
 
-        For bulk reads: they run on threads of their own at a lower CPU priority, so they
-        take what the requests beside them leave over."""
+        For bulk reads: ``then`` (and on SQLite the read too) runs on threads of their own at
+        the lowest CPU priority, so it takes what the requests beside it leave over."""
         if self._readers is None:
             raise RuntimeError("Database.start() has not been called")
-        return self._readers.submit_bulk(op, then)
+        return await self._readers.submit_bulk(op, then)
 
     def _note_batch(self, size: int, seconds: float) -> None:
         if self.on_batch is not None:

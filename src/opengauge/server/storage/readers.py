@@ -12,7 +12,7 @@ Bulk reads (an export page and its rendering) have threads of their own at the l
 priority on Linux (``BULK_NICE``): a client paging through an export as fast as it can would
 otherwise take half the process's CPU from the requests beside it and double their latency.
 A bulk read gets the CPU the requests leave over; with nothing else to do, it runs as fast as
-any other read.
+any other read. On PostgreSQL only the rendering does (see :meth:`Readers.submit_bulk`).
 
 A read sees only committed data; an operation that writes is refused by the database.
 """
@@ -107,12 +107,19 @@ class Readers:
     def submit(self, op: Operation[T]) -> asyncio.Future[T]:
         return asyncio.get_running_loop().run_in_executor(self._threads, self._read, op)
 
-    def submit_bulk(self, op: Operation[T], then: Callable[[T], U]) -> asyncio.Future[U]:
-        """``op``, then ``then`` on its value, on the same bulk thread once the transaction
-        ended."""
-        return asyncio.get_running_loop().run_in_executor(
-            self._bulk_threads, lambda: then(self._read(op))
-        )
+    async def submit_bulk(self, op: Operation[T], then: Callable[[T], U]) -> U:
+        """``op``, then ``then`` on its value once the transaction ended, at low priority.
+
+        On PostgreSQL ``op`` itself runs on a reader thread at the loop's priority: an export
+        page's transaction holds a lock that survey-record writes wait for, and a thread at
+        the lowest priority could be kept from ending it while the CPU is busy. On SQLite the
+        page's snapshot holds nothing a writer waits for, so the read goes at low priority too.
+        """
+        loop = asyncio.get_running_loop()
+        if self._dialect == "sqlite":
+            return await loop.run_in_executor(self._bulk_threads, lambda: then(self._read(op)))
+        value = await loop.run_in_executor(self._threads, self._read, op)
+        return await loop.run_in_executor(self._bulk_threads, then, value)
 
     def _read(self, op: Operation[T]) -> T:
         try:
