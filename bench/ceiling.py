@@ -9,18 +9,12 @@ measures uvicorn, the event loop and the load generator, and nothing of OpenGaug
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 import uvicorn
 
+from opengauge.server.http.asgi import Receive, Scope, Send
 from opengauge.server.http.serving import uvicorn_options
 from opengauge.server.settings import Settings
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 _HEADERS = [(b"content-length", b"0")]
 
@@ -28,13 +22,8 @@ _HEADERS = [(b"content-length", b"0")]
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     """Read the body, answer ``200`` with nothing; lifespan is accepted and ignored."""
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send)
+        return
     if scope["type"] != "http":
         return
     more = True
@@ -45,6 +34,17 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         more = message.get("more_body", False)
     await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
     await send({"type": "http.response.body", "body": b""})
+
+
+async def lifespan(receive: Receive, send: Send) -> None:
+    """Accept ASGI lifespan's startup and shutdown, doing nothing (``lean.py`` too)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 def main() -> None:

@@ -16,19 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 import msgspec
 import uvicorn
+from ceiling import lifespan
 
+from opengauge.server.http.asgi import Receive, Scope, Send
 from opengauge.server.http.serving import uvicorn_options
 from opengauge.server.settings import Settings
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 _HEADERS = [(b"content-length", b"0")]
 #: The bench's system, as its seed makes it (the first and only one).
@@ -52,7 +47,7 @@ class Lean:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await lifespan(receive, send)
             return
         message = await receive()
         record = self._decode(message.get("body", b"")).record
@@ -101,16 +96,6 @@ class Lean:
             return int(inserted.lastrowid or 0)
         conn.execute("UPDATE accounts SET updated_at = ? WHERE id = ?", (_NOW, found[0]))
         return int(found[0])
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 def main() -> None:
