@@ -189,7 +189,7 @@ class RecordsBench:
                     raise BenchBroken(f"the lean app exited with status {process.returncode}")
         after, log = self.ceiling()
         mean = (before.requests_per_s + after.requests_per_s) / 2
-        problems = result.problems() + after.problems() + [f"lean log: {x}" for x in log]
+        problems = result.problems() + after.problems() + [f"ceiling log: {x}" for x in log]
         problems += [f"lean log: {line}" for line in log_problems(log_path)]
         return Lean(result, mean), after, problems
 
