@@ -50,12 +50,13 @@ class BenchDatabase:
             with psycopg.connect(_conninfo(self.url)) as conn:
                 yield conn
 
-    def _sql(self, sql: str) -> str:
+    def sql(self, sql: str) -> str:
+        """``sql`` with the driver's placeholders."""
         return sql if self.kind == "sqlite" else sql.replace("?", "%s")
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self.connect() as conn:
-            row = conn.execute(self._sql(sql), params).fetchone()
+            row = conn.execute(self.sql(sql), params).fetchone()
         return row[0] if row else None
 
     def count(self, table: str) -> int:
@@ -67,12 +68,12 @@ class BenchDatabase:
         email = "export-bench@example.com"
         with self.connect() as conn:
             system = conn.execute(
-                self._sql("SELECT id FROM systems WHERE name = ?"), ("bench",)
+                self.sql("SELECT id FROM systems WHERE name = ?"), ("bench",)
             ).fetchone()
             if system is None:
                 raise BenchBroken("the bench system is missing: was the seed applied?")
             contact = conn.execute(
-                self._sql(
+                self.sql(
                     "INSERT INTO contacts (system_id, key, email, created_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?) RETURNING id"
                 ),
@@ -82,7 +83,7 @@ class BenchDatabase:
                 (system[0], contact[0], f"order-{i}", i % 11, f"comment {i}", now, now)
                 for i in range(count)
             ]
-            sql = self._sql(
+            sql = self.sql(
                 "INSERT INTO survey_records (system_id, contact_id, delivery_vector, status,"
                 " number_order, nps, comment, date_response, segments, date_creation)"
                 " VALUES (?, ?, 'Email', 'RESPONDED', ?, ?, ?, ?, '{}', ?)"

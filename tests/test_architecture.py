@@ -157,7 +157,16 @@ def test_the_sdk_imports_nothing_but_httpx_and_itself() -> None:
 SERVER = SRC / "server"
 #: The API families: each serves its routes from ``endpoints.py`` (``ROUTES``) and keeps its
 #: use cases in ``service.py``.
-HTTP_FAMILIES = ("auth", "control", "imports", "operations", "rest", "survey", "v4_1")
+HTTP_FAMILIES = (
+    "auth",
+    "control",
+    "imports",
+    "operations",
+    "rest",
+    "survey",
+    "users",
+    "v4_1",
+)
 #: Packages that serve no routes: plumbing, pure rules, storage, and use cases shared by
 #: families (seed by the control plane, anonymization by rest and v4_1, outbox by the app).
 OTHER_PACKAGES = ("anonymization", "domain", "http", "outbox", "seed", "storage")

@@ -7,46 +7,14 @@ entry in a seed file or posted to ``/_opengauge/`` would be.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import uuid
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from opengauge.cli.common import database_option, print_table, settings_from
-
-T = TypeVar("T")
-
-
-@contextlib.contextmanager
-def _reported() -> Iterator[None]:
-    """API errors (unknown system, invalid entry...) as messages on stderr, exit status 1."""
-    from opengauge.server.errors import ApiError, ValidationFailed
-
-    try:
-        yield
-    except ValidationFailed as exc:
-        for field, messages in exc.errors.items():
-            for message in messages:
-                click.echo(message if field == "body" else f"{field}: {message}", err=True)
-        sys.exit(1)
-    except ApiError as exc:
-        click.echo(exc.message, err=True)
-        sys.exit(1)
-
-
-def _run(database_url: str | None, operation: Callable[[Any], T]) -> T:
-    """Run ``operation`` in one transaction on the (migrated) database."""
-    from opengauge.server.bootstrap import prepare_database
-    from opengauge.server.storage import Database
-
-    database = Database(settings_from(database_url=database_url).database_url)
-    with _reported():
-        prepare_database(database)
-        return database.run_sync(operation)
+from opengauge.cli.common import database_option, print_table, reported, run_operation
 
 
 def _entry(database_url: str | None, system: str, kind: str, entry: dict[str, Any]) -> Any:
@@ -54,8 +22,8 @@ def _entry(database_url: str | None, system: str, kind: str, entry: dict[str, An
     from opengauge.server.control import schemas
     from opengauge.server.control import service as control
 
-    context = _run(database_url, control.system_context(system))
-    with _reported():
+    context = run_operation(database_url, control.system_context(system))
+    with reported():
         return schemas.read_entry(json.dumps(entry).encode(), kind, context)
 
 
@@ -63,9 +31,9 @@ def _systems(database_url: str | None, system: str | None) -> list[str]:
     from opengauge.server.control import service as control
 
     if system is not None:
-        _run(database_url, control.system_id_of(system))  # a clear error when unknown
+        run_operation(database_url, control.system_id_of(system))  # a clear error when unknown
         return [system]
-    return [s["name"] for s in _run(database_url, control.list_systems)]
+    return [s["name"] for s in run_operation(database_url, control.list_systems)]
 
 
 _system_option = click.option("--system", required=True, help="The system (by name).")
@@ -102,11 +70,11 @@ def create_app(
         "division": division,
     }
     app = _entry(database_url, system, "connected_apps", spec)
-    if _run(database_url, control.client_id_taken(app.client_id)):
+    if run_operation(database_url, control.client_id_taken(app.client_id)):
         click.echo(f"a connected app with client id {app.client_id!r} exists already", err=True)
         sys.exit(1)
     secret_hash = control.hash_app_secret(app)
-    _run(database_url, control.put_app(system, app, secret_hash, Clock().timestamp()))
+    run_operation(database_url, control.put_app(system, app, secret_hash, Clock().timestamp()))
     click.echo(f"connected app {name!r} created in system {system!r} (division {division})")
     click.echo(f"client_id:     {app.client_id}")
     click.echo(f"client_secret: {secret}")
@@ -122,7 +90,7 @@ def list_apps(system: str | None, database_url: str | None) -> None:
 
     rows: list[list[object]] = []
     for name in _systems(database_url, system):
-        for app in _run(database_url, control.list_of(name, control.list_apps_of)):
+        for app in run_operation(database_url, control.list_of(name, control.list_apps_of)):
             status = "active" if app["active"] else "revoked"
             rows.append([name, app["name"], app["client_id"], app["division"], status])
     print_table(["system", "name", "client_id", "division", "status"], rows)
@@ -135,7 +103,7 @@ def revoke(client_id: str, database_url: str | None) -> None:
     """Revoke CLIENT_ID: it gets no new tokens, and the tokens it has stop working at once."""
     from opengauge.server.control import service as control
 
-    if not _run(database_url, control.revoke_app(client_id)):
+    if not run_operation(database_url, control.revoke_app(client_id)):
         click.echo(f"no connected app with client id {client_id!r}", err=True)
         sys.exit(1)
     click.echo(f"{client_id}: revoked")
@@ -198,7 +166,7 @@ def create_mapping(
         "fields": _parse_fields(fields),
     }
     mapping = _entry(database_url, system, "mappings", spec)
-    created = _run(database_url, control.put_mapping(system, mapping, Clock().timestamp()))
+    created = run_operation(database_url, control.put_mapping(system, mapping, Clock().timestamp()))
     click.echo(f"mapping {name!r} ({mapping.data_type}) {'created' if created else 'replaced'}")
     click.echo(f"reference: {mapping.reference}")
 
@@ -212,7 +180,7 @@ def list_mappings(system: str | None, database_url: str | None) -> None:
 
     rows: list[list[object]] = []
     for name in _systems(database_url, system):
-        for mapping in _run(database_url, control.list_of(name, control.list_mappings_of)):
+        for mapping in run_operation(database_url, control.list_of(name, control.list_mappings_of)):
             shown = [mapping["reference"], mapping["name"], mapping["data_type"]]
             rows.append([name, *shown, len(mapping["fields"])])
     print_table(["system", "reference", "name", "data_type", "fields"], rows)
@@ -229,7 +197,7 @@ def show_mapping(reference: str, system: str, as_json: bool, database_url: str |
 
     found = [
         m
-        for m in _run(database_url, control.list_of(system, control.list_mappings_of))
+        for m in run_operation(database_url, control.list_of(system, control.list_mappings_of))
         if m["reference"] == reference
     ]
     if not found:

@@ -1,13 +1,18 @@
-"""What several ``opengauge`` commands share: settings, the --database option, tables."""
+"""What several ``opengauge`` commands share: settings, the --database option, running an
+operation on the database with its errors reported, tables."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import contextlib
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import click
 
 from opengauge.server.settings import Settings, SettingsError
+
+T = TypeVar("T")
 
 
 def settings_from(**overrides: Any) -> Settings:
@@ -25,6 +30,35 @@ def database_option(function: Any) -> Any:
         help="sqlite:///path.db or postgresql://user@host/db "
         "[env OPENGAUGE_DATABASE_URL; default sqlite:///opengauge.db]",
     )(function)
+
+
+@contextlib.contextmanager
+def reported() -> Iterator[None]:
+    """API errors (unknown system, invalid entry...) as messages on stderr, exit status 1."""
+    from opengauge.server.errors import ApiError, ValidationFailed
+
+    try:
+        yield
+    except ValidationFailed as exc:
+        for field, messages in exc.errors.items():
+            for message in messages:
+                click.echo(message if field == "body" else f"{field}: {message}", err=True)
+        sys.exit(1)
+    except ApiError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+
+
+def run_operation(database_url: str | None, operation: Callable[[Any], T]) -> T:
+    """Run ``operation`` in one transaction on the (migrated) database; its API errors as
+    :func:`reported` shows them."""
+    from opengauge.server.bootstrap import prepare_database
+    from opengauge.server.storage import Database
+
+    database = Database(settings_from(database_url=database_url).database_url)
+    with reported():
+        prepare_database(database)
+        return database.run_sync(operation)
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

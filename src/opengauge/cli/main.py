@@ -163,16 +163,14 @@ def api_key() -> None:
 def rotate(system_name: str, database_url: str | None) -> None:
     """Give a system a new API key and print it; the old key stops working at once."""
     from opengauge.server.control import service as control
-    from opengauge.server.domain.secrets import hash_api_key, new_api_key
+    from opengauge.server.domain.secrets import new_api_key
     from opengauge.server.errors import ResourceNotFound
     from opengauge.server.storage import Database
 
     settings = settings_from(database_url=database_url)
     key = new_api_key()
     try:
-        Database(settings.database_url).run_sync(
-            control.set_api_key(system_name, hash_api_key(key))
-        )
+        Database(settings.database_url).run_sync(control.set_api_key(system_name, key))
     except ResourceNotFound:
         raise click.UsageError(f"no system called {system_name!r}") from None
     click.echo(key)
@@ -265,8 +263,10 @@ def configure_logging(level: str, log_format: str = "text") -> None:
 
 from opengauge.cli.admin import apps, mappings  # noqa: E402
 from opengauge.cli.transfer import export, import_  # noqa: E402
+from opengauge.cli.users import users  # noqa: E402
 
 main.add_command(import_)
 main.add_command(export)
 main.add_command(apps)
 main.add_command(mappings)
+main.add_command(users)

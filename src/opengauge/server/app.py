@@ -39,6 +39,7 @@ from opengauge.server.storage import Database
 from opengauge.server.storage.repositories import apps
 from opengauge.server.survey import endpoints as survey_endpoints
 from opengauge.server.tokens import KeyRing
+from opengauge.server.users import endpoints as users_endpoints
 from opengauge.server.v4_1 import endpoints as v4_1_endpoints
 
 #: How long shutdown waits for the writes being committed before answering them 503.
@@ -81,6 +82,7 @@ class OpenGaugeApp:
             *rest_endpoints.ROUTES,
             *v4_1_endpoints.ROUTES,
             *survey_endpoints.ROUTES,
+            *users_endpoints.ROUTES,
             *(control_endpoints.ROUTES if settings.control_plane else ()),
         ]
         self.router = Router(routes)

@@ -174,6 +174,16 @@ class DomainRefusal(ApiError):
     status = 400
 
 
+class UserNotFound(ApiError):
+    """404 of the user manager API (``PATCH /v5/user-manager/users/disable``), in Laravel's
+    words for a model lookup that found nothing."""
+
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__(r"No query results for model [Library\Eloquent\Master\User].")
+
+
 class ResourceNotFound(ApiError):
     """404 for OpenGauge's own surface, naming what is missing."""
 

@@ -69,6 +69,9 @@ class Settings:
     auth_failure_limit: str = "10/minute"
     #: Survey page submissions allowed per survey link code.
     survey_submit_limit: str = "10/minute"
+    # -- the console
+    #: Seconds a console session lives without a request; then its user signs in again.
+    console_idle_timeout: float = 1800.0
     # -- operations
     #: Serve the sandbox's control plane under ``/_opengauge/``; off, its paths answer 404
     #: (recommended in production).

@@ -20,9 +20,10 @@ import msgspec
 from opengauge.server.bootstrap import prepare_database
 from opengauge.server.clock import Clock
 from opengauge.server.domain import mapping as m
+from opengauge.server.domain.passwords import hash_password
 from opengauge.server.domain.secrets import hash_secret
 from opengauge.server.seed.schemas import Seed
-from opengauge.server.seed.service import AppliedSystem, seed_operation
+from opengauge.server.seed.service import AppliedSystem, seed_operation, user_key
 from opengauge.server.storage import Database
 
 
@@ -74,12 +75,17 @@ _SANDBOX_SCRYPT_N = 2
 
 
 def _sandbox_hashes(seed: Seed) -> dict[str, str]:
-    """client_id -> a cheap secret hash, for every app of ``seed``."""
-    return {
+    """client_id -> a cheap secret hash, for every app of ``seed`` (console users' passwords
+    are hashed as the server hashes them)."""
+    hashes = {
         app.client_id: hash_secret(app.client_secret, n=_SANDBOX_SCRYPT_N)
         for system in seed.systems
         for app in system.connected_apps
     }
+    for system in seed.systems:
+        for user in system.users:
+            hashes[user_key(system.name, user.email)] = hash_password(user.password)
+    return hashes
 
 
 @dataclass(frozen=True)

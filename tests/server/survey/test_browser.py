@@ -1,57 +1,26 @@
 """The survey page in a real browser: Debian's Chromium driven by Playwright.
 
-No browser is ever downloaded: Playwright drives the system's ``chromium`` (``.ci/run``
-installs it). Without it these tests fail rather than skip, so CI can't silently lose them.
+``tests/browser.py`` starts the system's Chromium; no browser is ever downloaded.
 """
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import chromium
 from tests.server.survey.support import make_survey
 from tests.support import MULTI_MAPPING, RunningServer, create_tenant
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.fail(
-            "The browser tests need Debian's Chromium: apt-get install chromium"
-            " (never `playwright install`). .ci/run installs it.",
-            pytrace=False,
-        )
-    return path
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module's tests."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("The browser tests need Playwright: pip install -e '.[dev]'", pytrace=False)
-    executable = _chromium()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_answer_the_survey_in_a_browser(browser: Any, server: RunningServer) -> None:

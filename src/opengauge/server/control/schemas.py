@@ -141,7 +141,12 @@ def read_clock_change(body: bytes) -> tuple[ClockChange, float | None]:
 
 
 def read_touchpoint(body: bytes) -> str:
-    name = _convert(read_json(body), TouchpointSpec).name.strip()
+    return check_name(_convert(read_json(body), TouchpointSpec).name)
+
+
+def check_name(text: str) -> str:
+    """A touchpoint's or segment's name, trimmed; 422 unless 1 to 128 characters on one line."""
+    name = text.strip()
     if not name or len(name) > 128 or any(ord(ch) < 32 for ch in name):
         raise ValidationFailed(
             {"name": ["The name must be 1 to 128 characters, without line breaks."]},
@@ -174,9 +179,21 @@ def read_entry(body: bytes, kind: str, system: dict[str, Any]) -> Any:
     It is checked inside a copy of the system's own configuration, so a mapping may use the
     system's segments and an app its divisions.
     """
-    data = {**system, kind: [read_json(body)]}
+    return check_entry(read_json(body), kind, system)
+
+
+def check_entry(entry: dict[str, Any], kind: str, system: dict[str, Any]) -> Any:
+    """:func:`read_entry` for an entry already parsed (the console's forms)."""
+    data = {**system, kind: [entry]}
     (checked,) = _as_seed(data, f"{kind}[0]").systems
     return getattr(checked, kind)[0]
+
+
+def check_system_part(system: dict[str, Any], key: str, value: Any) -> SystemSpec:
+    """The system with ``key`` (``duplication_rule``...) set to ``value``, checked by the seed
+    rules; 422 with the problems of that key."""
+    (checked,) = _as_seed({**system, key: value}, key).systems
+    return checked
 
 
 def _as_seed(system: dict[str, Any], prefix: str) -> Seed:

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from opengauge.server.domain.secrets import hash_secret
+from opengauge.server.domain.secrets import hash_api_key, hash_secret
 from opengauge.server.errors import Conflict, ResourceNotFound
 from opengauge.server.seed import service as seeding
 from opengauge.server.seed.schemas import (
     AppSpec,
     BounceSpec,
     CampaignSpec,
+    DuplicationRuleSpec,
     MappingSpec,
     Seed,
     SeedError,
@@ -142,11 +143,13 @@ def _system_json(tx: Tx, system_id: int, name: str) -> dict[str, Any]:
     }
 
 
-def set_api_key(name: str, key_hash: str) -> Operation:
-    """Give the system its new 4.1 API key (stored hashed); the old one stops working."""
+def set_api_key(name: str, key: str) -> Operation:
+    """Give the system its new 4.1 API key (stored hashed, with its last characters to show
+    which key is set); the old one stops working."""
+    key_hash, hint = hash_api_key(key), systems.api_key_hint_of(key)
 
     def operation(tx: Tx) -> None:
-        if not (_may_exist(name) and systems.set_api_key_hash(tx, name, key_hash)):
+        if not (_may_exist(name) and systems.set_api_key_hash(tx, name, key_hash, hint)):
             raise ResourceNotFound(f"System [{name}] not found.")
 
     return operation
@@ -199,6 +202,23 @@ def client_id_taken(client_id: str) -> Operation:
 def revoke_app(client_id: str) -> Operation:
     """Revoke the app: no new tokens, and its tokens stop working. False if there is none."""
     return lambda tx: apps.set_active(tx, client_id, False)
+
+
+def deactivate_app(name: str, client_id: str) -> Operation:
+    """Revoke an app of the system called ``name`` (:func:`revoke_app`, for one system)."""
+
+    def operation(tx: Tx) -> None:
+        system_id = find_system(tx, name)
+        if not any(a.client_id == client_id for a in sandbox.apps(tx, system_id)):
+            raise ResourceNotFound(f"Connected app [{client_id}] not found.")
+        apps.set_active(tx, client_id, False)
+
+    return operation
+
+
+def api_key_hint(name: str) -> Operation:
+    """The last characters of the system's API key (None: set before they were kept)."""
+    return lambda tx: systems.api_key_hint(tx, find_system(tx, name))
 
 
 def delete_app(name: str, client_id: str) -> Operation:
@@ -275,6 +295,37 @@ def delete_touchpoint(name: str, touchpoint: str) -> Operation:
     return operation
 
 
+# -- segments and the duplication rule ------------------------------------------------
+
+
+def put_segment(name: str, segment: str) -> Operation:
+    """Add a segment (target field ``survey.segment.<segment>``); False if it existed."""
+
+    def operation(tx: Tx) -> bool:
+        system_id = find_system(tx, name)
+        created = segment not in systems.segment_names(tx, system_id)
+        systems.ensure_segment(tx, system_id, segment)
+        return created
+
+    return operation
+
+
+def duplication_rule_of(name: str) -> Operation:
+    def operation(tx: Tx) -> dict[str, Any]:
+        enabled, days, fields = systems.duplication_rule(tx, find_system(tx, name))
+        return {"enabled": enabled, "days": days, "fields": fields}
+
+    return operation
+
+
+def set_duplication_rule(name: str, rule: DuplicationRuleSpec) -> Operation:
+    def operation(tx: Tx) -> None:
+        system_id = find_system(tx, name)
+        systems.set_duplication_rule(tx, system_id, rule.enabled, rule.days, rule.fields)
+
+    return operation
+
+
 # -- campaigns ------------------------------------------------------------------------
 
 
@@ -340,6 +391,14 @@ def delete_bounce(name: str, email: str) -> Operation:
             raise ResourceNotFound(f"Bounce [{email}] not found.")
 
     return operation
+
+
+# -- unsubscribes ---------------------------------------------------------------------
+
+
+def add_unsubscribe(name: str, email: str, added_by: str, now: str) -> Operation:
+    """Unsubscribe an address; False if it was on the list already."""
+    return lambda tx: lists.add_unsubscribe(tx, find_system(tx, name), email, added_by, now)
 
 
 # -- lists of a system ----------------------------------------------------------------

@@ -64,12 +64,20 @@ class SmtpTarget:
 
 
 def compose(entry: OutboxEntry, sender: str) -> EmailMessage:
-    """The invitation e-mail for an outbox entry."""
+    """The e-mail of an outbox entry: a survey invitation, or a console set-password link."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = entry.recipient
     message["Subject"] = " ".join(entry.subject.split())  # no line breaks in a header
     message["Message-ID"] = make_msgid(domain="opengauge.invalid")
+    if entry.kind == outbox.CONSOLE:
+        message.set_content(
+            "Hello,\n\n"
+            f"{entry.subject}. Set your password with this link (it works once, for 7 days):"
+            f"\n\n    {entry.link}\n\n"
+            "If you did not expect this e-mail, you can ignore it.\n"
+        )
+        return message
     message.set_content(
         "Hello,\n\n"
         f"{entry.subject} It takes one click:\n\n"
@@ -187,7 +195,10 @@ def _claim_one(now: str) -> Callable[[Tx], list[OutboxEntry]]:
 
 def _suppressed(entry: OutboxEntry) -> Callable[[Tx], str | None]:
     def operation(tx: Tx) -> str | None:
-        if lists.is_unsubscribed(tx, entry.system_id, entry.recipient):
+        # Unsubscribing stops survey invitations; a console user still gets their link.
+        if entry.kind == outbox.SURVEY and lists.is_unsubscribed(
+            tx, entry.system_id, entry.recipient
+        ):
             return "not sent: the address is on the unsubscribe list"
         if lists.is_bounced(tx, entry.system_id, entry.recipient):
             return "not sent: the address is on the bounce list"

@@ -15,6 +15,7 @@ import yaml
 
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain import validation as v
+from opengauge.server.domain.passwords import password_problem
 from opengauge.server.storage.repositories.systems import GLOBAL_DIVISION
 
 
@@ -48,6 +49,16 @@ class AppSpec(_Spec):
     client_id: str
     client_secret: str
     division: str = GLOBAL_DIVISION
+    active: bool = True
+
+
+class UserSpec(_Spec):
+    """A console user (spec section 10); the password is hashed before it is stored."""
+
+    email: str
+    name: str
+    password: str
+    role: Literal["administrator", "viewer"] = "viewer"
     active: bool = True
 
 
@@ -86,6 +97,7 @@ class SystemSpec(_Spec):
     segments: list[str] = []
     duplication_rule: DuplicationRuleSpec = msgspec.field(default_factory=DuplicationRuleSpec)
     connected_apps: list[AppSpec] = []
+    users: list[UserSpec] = []
     mappings: list[MappingSpec] = []
     campaigns: list[CampaignSpec] = []
     #: Bounced addresses (the real service learns them from mail delivery).
@@ -208,6 +220,7 @@ _TEXT_KEYS = frozenset(
         "touchpoints",
         "segments",
         "email",
+        "password",
         "reason",
         "values",
         "fields",
@@ -288,6 +301,7 @@ def _check(seed: Seed) -> list[str]:
                 problems.append(f"{where}.client_secret: must not be empty")
             if app.division not in divisions:
                 problems.append(f"{where}.division: unknown division {app.division!r}")
+        problems.extend(_user_problems(system, at))
         references: set[str] = set()
         for j, mapping in enumerate(system.mappings):
             where = f"{at}.mappings[{j}]"
@@ -314,6 +328,26 @@ def _check(seed: Seed) -> list[str]:
     return problems
 
 
+def _user_problems(system: SystemSpec, at: str) -> list[str]:
+    problems: list[str] = []
+    emails: dict[str, str] = {}
+    for j, user in enumerate(system.users):
+        where = f"{at}.users[{j}]"
+        # The pattern's ``$`` lets a final line break through; stored, it would never match.
+        valid = user.email == user.email.strip()
+        if not valid or v.email()("email", user.email, v.Errors()) is None:
+            problems.append(f"{where}.email: not an e-mail address")
+        key = user.email.lower()
+        if key in emails:
+            problems.append(f"{where}.email: {user.email!r} is already used by {emails[key]}")
+        emails[key] = where
+        if not user.name.strip():
+            problems.append(f"{where}.name: must not be empty")
+        if (problem := password_problem(user.password)) is not None:
+            problems.append(f"{where}.password: {problem}")
+    return problems
+
+
 def _too_long(system: SystemSpec, at: str) -> list[str]:
     """Names longer than their columns, or holding control characters."""
     named: list[tuple[str, str, int]] = [(f"{at}.name", system.name, 128)]
@@ -327,6 +361,7 @@ def _too_long(system: SystemSpec, at: str) -> list[str]:
             (f"{at}.connected_apps[{j}].name", app.name, 128),
             (f"{at}.connected_apps[{j}].client_id", app.client_id, 128),
         ]
+    named += [(f"{at}.users[{j}].name", u.name, 128) for j, u in enumerate(system.users)]
     named += [(f"{at}.mappings[{j}].name", mp.name, 128) for j, mp in enumerate(system.mappings)]
     named += [(f"{at}.campaigns[{j}].name", c.name, 128) for j, c in enumerate(system.campaigns)]
     for j, bounce in enumerate(system.bounces):

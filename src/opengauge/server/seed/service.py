@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from opengauge.server.clock import Clock
 from opengauge.server.domain import mapping as m
+from opengauge.server.domain.passwords import hash_password
 from opengauge.server.domain.secrets import hash_api_key, hash_secret, new_api_key
 from opengauge.server.seed.schemas import (
     AppSpec,
@@ -18,7 +19,7 @@ from opengauge.server.seed.schemas import (
     SystemSpec,
 )
 from opengauge.server.storage import Database, Tx
-from opengauge.server.storage.repositories import apps, lists, mappings, systems
+from opengauge.server.storage.repositories import apps, lists, mappings, systems, users
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,27 @@ def apply_seed(db: Database, seed: Seed, clock: Clock | None = None) -> list[App
 
 
 def hash_secrets(seed: Seed) -> dict[str, str]:
-    """client_id -> secret hash of every app in ``seed``.
+    """client_id -> secret hash of every app in ``seed``, and :func:`user_key` -> password
+    hash of every console user.
 
-    Done outside the transaction: scrypt is slow and the hashes don't depend on the data.
+    Done outside the transaction: scrypt and argon2 are slow and the hashes don't depend on
+    the data.
     """
-    return {
+    hashes = {
         app.client_id: hash_secret(app.client_secret)
         for system in seed.systems
         for app in system.connected_apps
     }
+    for system in seed.systems:
+        for user in system.users:
+            hashes[user_key(system.name, user.email)] = hash_password(user.password)
+    return hashes
+
+
+def user_key(system: str, email: str) -> str:
+    """A user's key among the hashes: NUL-separated, so no client id (which holds no control
+    characters) can be the same."""
+    return f"user\x00{system}\x00{email.lower()}"
 
 
 def seed_operation(
@@ -80,6 +93,9 @@ def _apply_system(
         system_id = existing[0]
         systems.update(tx, system_id, spec.region, key_hash)
 
+    shown_key = generated or spec.api_key
+    if shown_key:
+        systems.set_api_key_hint(tx, system_id, systems.api_key_hint_of(shown_key))
     global_id = systems.ensure_division(tx, system_id, systems.GLOBAL_DIVISION, None)
     division_ids = {systems.GLOBAL_DIVISION: global_id}
     pending = list(spec.divisions)
@@ -100,6 +116,10 @@ def _apply_system(
     systems.set_duplication_rule(tx, system_id, rule.enabled, rule.days, rule.fields)
     for app in spec.connected_apps:
         apply_app(tx, system_id, app, secret_hashes[app.client_id], division_ids, now)
+    for user in spec.users:
+        password_hash = secret_hashes[user_key(spec.name, user.email)]
+        role, active = user.role, user.active
+        users.put(tx, system_id, user.email, user.name, role, password_hash, now, active=active)
     for mapping in spec.mappings:
         apply_mapping(tx, system_id, mapping, now)
     for campaign in spec.campaigns:

@@ -49,6 +49,9 @@ systems = Table(
     Column("name", String(128), nullable=False, unique=True),
     Column("region", String(2), nullable=False),
     Column("api_key_hash", String(64), nullable=False, unique=True),
+    # The key's last characters, so the console can show which key is set (null: set before
+    # the column existed).
+    Column("api_key_hint", String(8), nullable=True),
     Column("duplication_enabled", Boolean, nullable=False, default=False),
     Column("duplication_days", Integer, nullable=False, default=0),
     Column("duplication_fields", Text, nullable=False, default="[]"),
@@ -148,6 +151,8 @@ accounts = Table(
     Column("created_at", TIMESTAMP, nullable=False),
     Column("updated_at", TIMESTAMP, nullable=False),
     UniqueConstraint("system_id", "name"),
+    # The console's newest-first pages of one system (keyset paging on the id).
+    Index(None, "system_id", "id"),
 )
 
 account_aliases = Table(
@@ -179,6 +184,7 @@ contacts = Table(
     Column("created_at", TIMESTAMP, nullable=False),
     Column("updated_at", TIMESTAMP, nullable=False),
     UniqueConstraint("system_id", "key"),
+    Index(None, "system_id", "id"),
 )
 
 contracts = Table(
@@ -194,6 +200,7 @@ contracts = Table(
     Column("created_at", TIMESTAMP, nullable=False),
     Column("updated_at", TIMESTAMP, nullable=False),
     UniqueConstraint("system_id", "reference"),
+    Index(None, "system_id", "account_id"),
 )
 
 activities = Table(
@@ -228,6 +235,7 @@ revenue_uploads = Table(
     Column("unsuccessful_records", Integer, nullable=False),
     # Per-row log lines, as a JSON list.
     Column("logs", Text, nullable=False, default="[]"),
+    Index(None, "system_id", "id"),
 )
 
 revenue_lines = Table(
@@ -313,12 +321,15 @@ outbox = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     _system_fk(),
+    # The invited survey record; none for a console user's set-password e-mail.
     Column(
         "survey_record_id",
         Integer,
         ForeignKey("survey_records.id", ondelete="CASCADE"),
-        nullable=False,
+        nullable=True,
     ),
+    # survey (an invitation to answer) or console (a set-password link for a console user).
+    Column("kind", String(16), nullable=False, server_default="survey"),
     Column("recipient", String(255), nullable=False),
     Column("subject", String(255), nullable=False),
     Column("link", String(512), nullable=False),
@@ -330,6 +341,7 @@ outbox = Table(
     Column("created_at", TIMESTAMP, nullable=False),
     Column("sent_at", TIMESTAMP, nullable=True),
     Index(None, "status", "next_attempt_at"),
+    Index(None, "system_id", "id"),
 )
 
 unsubscribes = Table(
@@ -354,4 +366,43 @@ bounces = Table(
     Column("reason", String(255), nullable=True),
     Column("created_at", TIMESTAMP, nullable=False),
     UniqueConstraint("system_id", "email"),
+)
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    # Stored in lower case: an e-mail is unique per system whatever its case.
+    Column("email", String(255), nullable=False),
+    Column("name", String(128), nullable=False),
+    # administrator or viewer.
+    Column("role", String(16), nullable=False),
+    # argon2id, in argon2's own encoded form; empty until an invited user sets a password.
+    Column("password_hash", String(255), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "email"),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    # SHA-256 of the cookie's value: a stolen database opens no session.
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("last_seen_at", TIMESTAMP, nullable=False),
+    Index(None, "user_id"),
+)
+
+#: One-time links that let an invited user set a password (or a user reset theirs).
+console_invitations = Table(
+    "console_invitations",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False),
+    Column("expires_at", TIMESTAMP, nullable=False),
+    Index(None, "user_id"),
 )

@@ -76,3 +76,45 @@ def _window(system_id: int, since: str | None, until: str | None) -> tuple[str, 
     if since is None or until is None:
         return "system_id = ?", (system_id,)
     return "system_id = ? AND created_at >= ? AND created_at <= ?", (system_id, since, until)
+
+
+def find_unsubscribes(
+    tx: Tx, system_id: int, prefix: str, before_id: int | None, limit: int
+) -> list[tuple[int, str, str, str]]:
+    """(id, email, date, added by), newest first, e-mails starting with ``prefix``; a page
+    ends before ``before_id`` (keyset paging on the (system_id, email) index or the id)."""
+    return _find(tx, "unsubscribes", "added_by", system_id, prefix, before_id, limit)
+
+
+def find_bounces(
+    tx: Tx, system_id: int, prefix: str, before_id: int | None, limit: int
+) -> list[tuple[int, str, str, str]]:
+    """(id, email, date, type) of bounced addresses, as :func:`find_unsubscribes`."""
+    return _find(tx, "bounces", "type", system_id, prefix, before_id, limit)
+
+
+def _find(
+    tx: Tx,
+    table: str,
+    extra: str,
+    system_id: int,
+    prefix: str,
+    before_id: int | None,
+    limit: int,
+) -> list[tuple[int, str, str, str]]:
+    where = "system_id = ?"
+    params: list[object] = [system_id]
+    if prefix:
+        # Stored e-mails are lower case; LIKE with an escape, so % and _ match themselves.
+        escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where += " AND email LIKE ? ESCAPE '\\'"
+        params.append(escaped + "%")
+    if before_id is not None:
+        where += " AND id < ?"
+        params.append(before_id)
+    rows = tx.all(
+        f"SELECT id, email, created_at, {extra} FROM {table} WHERE {where}"  # noqa: S608
+        " ORDER BY id DESC LIMIT ?",
+        (*params, limit),
+    )
+    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]

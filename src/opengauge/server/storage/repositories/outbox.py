@@ -16,7 +16,8 @@ FAILED = "FAILED"
 class OutboxEntry:
     id: int
     system_id: int
-    survey_record_id: int
+    #: None for a console user's set-password e-mail.
+    survey_record_id: int | None
     recipient: str
     subject: str
     link: str
@@ -25,11 +26,16 @@ class OutboxEntry:
     last_error: str | None
     created_at: str
     sent_at: str | None
+    #: survey or console (:data:`SURVEY`, :data:`CONSOLE`).
+    kind: str = "survey"
 
+
+SURVEY = "survey"
+CONSOLE = "console"
 
 _COLUMNS = (
     "id, system_id, survey_record_id, recipient, subject, link, status, attempts, last_error,"
-    " created_at, sent_at"
+    " created_at, sent_at, kind"
 )
 
 
@@ -46,6 +52,17 @@ def enqueue(
         "INSERT INTO outbox (system_id, survey_record_id, recipient, subject, link, status,"
         " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
         (system_id, survey_record_id, recipient, subject, link, QUEUED, now, now),
+    )
+
+
+def enqueue_console(
+    tx: Tx, system_id: int, recipient: str, subject: str, link: str, now: str
+) -> None:
+    """Queue a console user's set-password e-mail (it names no survey record)."""
+    tx.write(
+        "INSERT INTO outbox (system_id, kind, recipient, subject, link, status, attempts,"
+        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        (system_id, CONSOLE, recipient, subject, link, QUEUED, now, now),
     )
 
 

@@ -156,6 +156,26 @@ def system_name(tx: Tx, system_id: int) -> str:
     return str(tx.scalar("SELECT name FROM systems WHERE id = ?", (system_id,)))
 
 
-def set_api_key_hash(tx: Tx, name: str, key_hash: str) -> bool:
+def set_api_key_hash(tx: Tx, name: str, key_hash: str, hint: str | None = None) -> bool:
     """Give the system called ``name`` a new API key; False when there is no such system."""
-    return tx.write("UPDATE systems SET api_key_hash = ? WHERE name = ?", (key_hash, name)) > 0
+    return (
+        tx.write(
+            "UPDATE systems SET api_key_hash = ?, api_key_hint = ? WHERE name = ?",
+            (key_hash, hint, name),
+        )
+        > 0
+    )
+
+
+def api_key_hint_of(key: str) -> str:
+    """What the console shows of a key: its last four characters."""
+    return key[-4:]
+
+
+def api_key_hint(tx: Tx, system_id: int) -> str | None:
+    value = tx.scalar("SELECT api_key_hint FROM systems WHERE id = ?", (system_id,))
+    return None if value is None else str(value)
+
+
+def set_api_key_hint(tx: Tx, system_id: int, hint: str) -> None:
+    tx.write("UPDATE systems SET api_key_hint = ? WHERE id = ?", (hint, system_id))
