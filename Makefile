@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck bench clean
+.PHONY: serve test lint typecheck bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ typecheck: $(STAMP)
 ## and the sandbox start-up, against a bare ASGI ceiling (BENCH_ARGS="--only records" etc.)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## screenshots: docs/images/console-*.png, from the demo in Debian's Chromium
+screenshots: $(STAMP)
+	$(BIN)/python docs/console_screenshots.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info opengauge.db opengauge.db-wal opengauge.db-shm

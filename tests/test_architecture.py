@@ -21,6 +21,10 @@ ALLOWED = frozenset(
         ("control", "seed"),  # control is the seed family's endpoint layer
         ("rest", "anonymization"),  # the GDPR use case the v6 endpoint serves
         ("v4_1", "anonymization"),  # ... and the 4.1 anonymize module
+        ("console", "control"),  # the console changes configuration through its use cases
+        ("console", "seed"),  # ... which take the seed file's entries
+        ("console", "users"),  # the console signs users in through the users use cases
+        ("console", "v4_1"),  # ... and edits the division tree with the 4.1 hierarchy rules
     }
 )
 #: SQL statements as they start in a string literal.
@@ -159,6 +163,7 @@ SERVER = SRC / "server"
 #: use cases in ``service.py``.
 HTTP_FAMILIES = (
     "auth",
+    "console",
     "control",
     "imports",
     "operations",

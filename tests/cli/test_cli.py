@@ -109,6 +109,8 @@ def test_demo_walkthrough_runs_verbatim(serve: ServerProcesses, tmp_path: Path) 
     served: Served = serve("--demo")
     text = "".join(served.output)
     assert "client id demo-client, client secret demo-secret, API key demo-api-key" in text
+    console = f"Console: http://localhost:{served.port}/console/"
+    assert f"{console} (sign in as demo@example.com, password demo-password)" in text
     # The walkthrough is the indented block after that line; bash reads its "#" lines as
     # comments, so the block runs exactly as printed.
     block = text.split("API key demo-api-key\n", 1)[1].split("OpenGauge listening", 1)[0]

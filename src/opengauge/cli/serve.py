@@ -30,6 +30,8 @@ from opengauge.server.storage import Database
 DEMO_CLIENT_ID = "demo-client"
 DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 - the demo tenant's published secret
 DEMO_API_KEY = "demo-api-key"
+DEMO_USER = "demo@example.com"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the demo console user's published password
 
 
 def run(settings: Settings) -> None:
@@ -58,6 +60,10 @@ def run(settings: Settings) -> None:
         f"OpenGauge listening on http://{settings.host}:{settings.port} "
         f"({database.dialect}, {settings.workers} worker(s))"
     )
+    if settings.demo:
+        click.echo(
+            f"Console: {settings.base_url}/console/ (sign in as {DEMO_USER}, password {DEMO_PASSWORD})"
+        )
     # One admin token, shown here once and never logged; workers are separate processes, and
     # a token generated in each would differ from worker to worker.
     if not settings.admin_token:

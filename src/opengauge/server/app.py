@@ -22,6 +22,7 @@ from opengauge.server import metrics
 from opengauge.server.auth import endpoints as auth_endpoints
 from opengauge.server.bootstrap import prepare_database
 from opengauge.server.clock import Clock
+from opengauge.server.console import endpoints as console_endpoints
 from opengauge.server.control import endpoints as control_endpoints
 from opengauge.server.errors import ApiError, Unauthenticated
 from opengauge.server.http.asgi import Message, Receive, Scope, Send, has_bearer, route_path
@@ -83,6 +84,7 @@ class OpenGaugeApp:
             *v4_1_endpoints.ROUTES,
             *survey_endpoints.ROUTES,
             *users_endpoints.ROUTES,
+            *console_endpoints.ROUTES,
             *(control_endpoints.ROUTES if settings.control_plane else ()),
         ]
         self.router = Router(routes)

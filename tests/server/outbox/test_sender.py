@@ -232,3 +232,34 @@ def test_a_backlog_is_sent_oldest_first_over_several_rounds(
     assert _send_due(server, sender) == 1  # the next round: the rest
     assert inbox.messages[-1]["To"] == "late@example.com"
     assert _outbox(tenant) == [("SENT", 1, False, True)]
+
+
+def test_a_console_invitation_is_mailed_with_its_link_even_to_an_unsubscribed_address(
+    server: RunningServer, smtp: tuple[Inbox, str]
+) -> None:
+    from tests.server.console.support import close_all, console_tenant, signed_in
+    from tests.server.survey.support import read_page
+
+    inbox, url = smtp
+    tenant = console_tenant(server)
+    try:
+        client = signed_in(tenant)
+        client.post("/console/unsubscribes", {"email": "invited@example.com"})
+        form = {"email": "invited@example.com", "name": "Ivy", "role": "viewer"}
+        page = read_page(client.post("/console/users", form).text)
+        link = page.one("input", id="invitation").attrs["value"]
+    finally:
+        close_all()
+    assert _send_due(server, _sender(server, url)) == 1
+    (message,) = inbox.messages
+    assert message["To"] == "invited@example.com"
+    assert message["Subject"] == (
+        f"Ada Admin invited you to the OpenGauge console of {tenant.name}"
+    )
+    body = message.get_payload(decode=True).decode()
+    assert link in body
+    assert "unsubscribe" not in body.lower()
+    assert server.rows(
+        "SELECT kind, survey_record_id, status FROM outbox WHERE system_id = ?",
+        (tenant.system_id,),
+    ) == [("console", None, "SENT")]

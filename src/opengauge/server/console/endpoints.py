@@ -1,0 +1,1070 @@
+"""The console's routes: sign-in, Inbound Mapping, Connected Apps, API Key, Users.
+
+Server-rendered pages (``pages.py``); every form works without JavaScript. A session is a
+random token in an HttpOnly, SameSite=Lax cookie, stored hashed in the database, so every
+worker and host honours it and signing out ends it everywhere. Every form carries the
+session's CSRF token; the sign-in form, before any session, a token of its own in a cookie.
+Viewers see every screen; a change they attempt gets a 403 page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from opengauge.server.console import data, pages, service
+from opengauge.server.console.pages import Viewer
+from opengauge.server.domain import mapping as m
+from opengauge.server.domain.passwords import hash_password, password_problem, verify_password
+from opengauge.server.errors import ApiError, Conflict, TooManyRequests, ValidationFailed
+from opengauge.server.http.bodies import parse_multipart, parse_off_loop, parse_urlencoded
+from opengauge.server.http.ratelimit import client_address
+from opengauge.server.http.rendering import JsonErrors, Reply
+from opengauge.server.http.responses import limited_body
+from opengauge.server.http.routing import Family, Route, request_endpoint
+from opengauge.server.state import State
+from opengauge.server.storage.repositories.users import Session, User
+from opengauge.server.users import service as users
+from opengauge.server.users.schemas import user_problems
+
+PREFIX = "/console"
+SESSION_COOKIE = "og_session"
+LOGIN_COOKIE = "og_login"
+#: How many empty Field Mapping rows a form offers below the filled ones.
+SPARE_ROWS = 3
+MAX_ROWS = 200
+
+#: Sent with every page: only our own style sheet and script, no framing, no referrer (a
+#: set-password link is in a URL), never cached (pages carry form tokens and secrets).
+PAGE_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self';"
+        " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+HTML_TYPE = "text/html; charset=utf-8"
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+# -- refusals -------------------------------------------------------------------------
+
+
+class SignInRequired(ApiError):
+    """No live session: to the sign-in page, coming back to ``next`` afterwards."""
+
+    status = 303
+
+    def __init__(self, next_path: str = "") -> None:
+        super().__init__("Sign in to continue.")
+        self.next_path = next_path
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        query = f"?next={quote(self.next_path, safe='/')}" if self.next_path else ""
+        return {"location": f"{PREFIX}/login{query}"}
+
+
+class PageRefused(ApiError):
+    """A refusal shown as a page: 403 (a viewer's change, an expired form) or 404."""
+
+    def __init__(self, status: int, viewer: Viewer | None = None) -> None:
+        super().__init__(_ERRORS[status][0])
+        self.status = status
+        self.viewer = viewer or Viewer()
+
+
+_ERRORS: dict[int, tuple[str, str]] = {
+    403: ("Not allowed", "You can't change this: ask an Administrator of your system."),
+    404: ("Not found", "There is no such page in your system."),
+    405: ("Not allowed", "This page can't be used that way."),
+    413: ("Too much data", "What you sent is too large."),
+    429: ("Too many attempts", "Please wait a little and try again."),
+    500: ("Something went wrong", "Please try again in a moment."),
+    503: ("Temporarily unavailable", "Please try again in a moment."),
+}
+_EXPIRED = ("This form has expired", "Please go back, reload the page and try again.")
+
+
+class ConsoleErrors(JsonErrors):
+    """Refusals as HTML pages, a missing session as a redirect to the sign-in page."""
+
+    def render(self, error: ApiError, path: str) -> Reply:
+        headers = {**PAGE_HEADERS, **error.headers}
+        pairs = [(name.encode(), value.encode()) for name, value in headers.items()]
+        if isinstance(error, SignInRequired):
+            return Reply(303, b"", HTML_TYPE, pairs)
+        viewer = error.viewer if isinstance(error, PageRefused) else Viewer()
+        title, text = _ERRORS.get(error.status, _ERRORS[500])
+        if isinstance(error, FormExpired):
+            title, text = _EXPIRED
+        body = pages.render("error.html", viewer, title=title, text=text)
+        return Reply(error.status, body.encode(), HTML_TYPE, pairs)
+
+
+class FormExpired(PageRefused):
+    """The form's CSRF token is missing or is not the session's."""
+
+    def __init__(self, viewer: Viewer | None = None) -> None:
+        super().__init__(403, viewer)
+
+
+FAMILY = Family("console", ConsoleErrors(), journaled=False)
+
+
+# -- responses ------------------------------------------------------------------------
+
+
+def _page(template: str, viewer: Viewer, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(pages.render(template, viewer, **context), status, headers=PAGE_HEADERS)
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, 303, headers=PAGE_HEADERS)
+
+
+def _secure(state: State) -> bool:
+    return urlsplit(state.settings.base_url).scheme == "https"
+
+
+def _set_cookie(
+    response: Response, state: State, name: str, value: str, max_age: int | None
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=PREFIX + "/",
+        secure=_secure(state),
+        httponly=True,
+        samesite="lax",
+    )
+
+
+# -- sessions -------------------------------------------------------------------------
+
+
+class Signed:
+    """The signed-in user of a request, with what their pages need."""
+
+    def __init__(self, session: Session, token: str, path: str) -> None:
+        self.session = session
+        self.token = token
+        self.viewer = Viewer(session.user, session.csrf_token, path)
+
+    @property
+    def user(self) -> User:
+        return self.session.user
+
+    @property
+    def system(self) -> str:
+        return self.session.user.system
+
+
+def _idle(state: State) -> timedelta:
+    return timedelta(seconds=state.settings.console_idle_timeout)
+
+
+async def _signed_in(state: State, request: Request) -> Signed:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = None
+    if token:
+        found = await state.db.read(users.find_session(token, _idle(state), state.clock))
+    if found is None:
+        next_path = request.url.path if request.method == "GET" else ""
+        raise SignInRequired(next_path)
+    if users.needs_touch(found, state.clock):
+        await state.db.run(users.touch_session(token, state.clock))
+    return Signed(found, token, request.url.path)
+
+
+async def _form(request: Request, state: State) -> dict[str, Any]:
+    """The posted form's fields; an unexpected content type gives none."""
+    body = await limited_body(request, state.settings.max_body_bytes)
+    content_type = request.headers.get("content-type", "")
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        return await parse_off_loop(parse_urlencoded, body)
+    if kind == "multipart/form-data":
+        return await parse_off_loop(parse_multipart, body, content_type)
+    return {}
+
+
+def _text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _same(given: str, expected: str) -> bool:
+    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def _posted(state: State, request: Request, *, change: bool = True) -> tuple[Signed, Any]:
+    """The signed-in user and the form of a POST, its CSRF token checked; a change by a
+    Viewer is refused."""
+    signed = await _signed_in(state, request)
+    form = await _form(request, state)
+    if not _same(_text(form, "csrf_token"), signed.session.csrf_token):
+        raise FormExpired(signed.viewer)
+    if change and not signed.user.is_administrator:
+        raise PageRefused(403, signed.viewer)
+    return signed, form
+
+
+# -- sign in and out ------------------------------------------------------------------
+
+
+def _next_path(value: str) -> str:
+    """Where to go after signing in: a console path only (no open redirect)."""
+    if value.startswith(PREFIX + "/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return PREFIX + "/"
+
+
+async def show_login(state: State, request: Request) -> Response:
+    return _login_page(state, request.query_params.get("next", ""), "", {})
+
+
+def _login_page(
+    state: State, next_path: str, email: str, problems: dict[str, list[str]], status: int = 200
+) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = _page(
+        "login.html",
+        Viewer(),
+        status,
+        login_token=token,
+        next=next_path,
+        email=email,
+        problems=problems,
+    )
+    _set_cookie(response, state, LOGIN_COOKIE, token, 3600)
+    return response
+
+
+#: Never says whether the e-mail exists.
+WRONG_CREDENTIALS = "The email or password is incorrect, or the account is disabled."
+
+
+class _WrongCredentials(Exception):
+    pass
+
+
+async def login(state: State, request: Request) -> Response:
+    form = await _form(request, state)
+    email, password = _text(form, "email").strip(), _text(form, "password")
+    next_path = _next_path(_text(form, "next"))
+    if not _same(_text(form, "login_token"), request.cookies.get(LOGIN_COOKIE, "")):
+        raise FormExpired()
+    keys = (f"console:{email.lower()}", f"address:{client_address(request.scope)}")
+    try:
+        async with state.limiter.console.guard(
+            *keys, refusal=TooManyRequests, failed=lambda e: isinstance(e, _WrongCredentials)
+        ):
+            matched = await service.sign_in(email, password, state.db)
+            if wanted := _text(form, "system"):  # picked on the page below
+                matched = [user for user in matched if user.system == wanted]
+            if not matched:
+                raise _WrongCredentials()
+    except _WrongCredentials:
+        problems = {"email": [WRONG_CREDENTIALS]}
+        return _login_page(state, next_path, email, problems, 200)
+    if len(matched) > 1:
+        # The same e-mail and password in several systems: the user picks one.
+        systems = sorted(user.system for user in matched)
+        return _page(
+            "choose_system.html",
+            Viewer(),
+            systems=systems,
+            login_token=_text(form, "login_token"),
+            email=email,
+            password=password,
+            next=next_path,
+        )
+    (user,) = matched
+    token, operation = users.start_session(user, state.clock)
+    await state.db.run(operation)
+    # Sessions nobody used for the idle time are never honoured again: drop them.
+    await state.db.run(users.end_idle_sessions(_idle(state), state.clock))
+    response = _redirect(next_path)
+    # A browser-session cookie: the server ends the session when it is idle (the cookie's
+    # own lifetime could not follow a session that stays in use).
+    _set_cookie(response, state, SESSION_COOKIE, token, None)
+    response.delete_cookie(LOGIN_COOKIE, path=PREFIX + "/")
+    return response
+
+
+async def logout(state: State, request: Request) -> Response:
+    signed, _ = await _posted(state, request, change=False)
+    await state.db.run(users.end_session(signed.token))
+    response = _redirect(PREFIX + "/login")
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX + "/")
+    return response
+
+
+async def home(state: State, request: Request) -> Response:
+    await _signed_in(state, request)
+    return _redirect(PREFIX + "/mappings")
+
+
+async def bare(state: State, request: Request) -> Response:
+    return _redirect(PREFIX + "/")
+
+
+# -- password -------------------------------------------------------------------------
+
+
+def _password_form_problems(form: Mapping[str, Any]) -> dict[str, list[str]]:
+    new, confirm = _text(form, "new"), _text(form, "confirm")
+    if (problem := password_problem(new)) is not None:
+        return {"new": [problem]}
+    if new != confirm:
+        return {"confirm": ["The two new passwords are not the same."]}
+    return {}
+
+
+def _password_page(viewer: Viewer, status: int = 200, **context: Any) -> Response:
+    context = {"done": False, "problems": {}, **context}
+    return _page(
+        "password.html",
+        viewer,
+        status,
+        heading="Change password",
+        action=PREFIX + "/password",
+        ask_current=True,
+        **context,
+    )
+
+
+async def show_password(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    return _password_page(signed.viewer)
+
+
+async def change_password(state: State, request: Request) -> Response:
+    signed, form = await _posted(state, request, change=False)
+    problems = _password_form_problems(form)
+    current_ok = await _verify(_text(form, "current"), signed.user.password_hash)
+    if not current_ok:
+        problems = {"current": ["The current password is incorrect."], **problems}
+    if problems:
+        return _password_page(signed.viewer, 422, problems=problems)
+    new_hash = await _hash(_text(form, "new"))
+    await state.db.run(users.change_password(signed.user, new_hash, signed.token))
+    return _password_page(signed.viewer, done=True)
+
+
+# argon2 takes tens of milliseconds: never on the event loop.
+
+
+async def _verify(password: str, stored: str) -> bool:
+    return await asyncio.to_thread(verify_password, password, stored)
+
+
+async def _hash(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+# -- set-password links (invitations) -------------------------------------------------
+
+
+def _set_password_page(token: str, status: int = 200, **context: Any) -> Response:
+    context = {"done": False, "problems": {}, **context}
+    return _page(
+        "password.html",
+        Viewer(),
+        status,
+        heading="Set your password",
+        action=f"{PREFIX}/set-password/{quote(token, safe='')}",
+        ask_current=False,
+        **context,
+    )
+
+
+async def show_set_password(state: State, request: Request) -> Response:
+    token = request.path_params["token"]
+    if await state.db.read(users.invited(token, state.clock)) is None:
+        raise PageRefused(404)
+    return _set_password_page(token)
+
+
+async def set_password(state: State, request: Request) -> Response:
+    token = request.path_params["token"]
+    form = await _form(request, state)
+    if await state.db.read(users.invited(token, state.clock)) is None:
+        raise PageRefused(404)
+    problems = _password_form_problems(form)
+    if problems:
+        return _set_password_page(token, 422, problems=problems)
+    new_hash = await _hash(_text(form, "new"))
+    if await state.db.run(users.accept_invitation(token, new_hash, state.clock)) is None:
+        raise PageRefused(404)
+    return _redirect(PREFIX + "/login")
+
+
+# -- inbound mapping ------------------------------------------------------------------
+
+
+async def list_mappings(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    found = await state.db.read(service.list_mappings(signed.system))
+    return _page("mappings.html", signed.viewer, mappings=found)
+
+
+def _mapping_form(form: Mapping[str, Any]) -> tuple[service.MappingForm, list[tuple[str, str]]]:
+    """The posted mapping, and every row as typed (to show the form again)."""
+    try:
+        count = min(int(_text(form, "rows")), MAX_ROWS)
+    except ValueError:
+        count = 0
+    typed = [
+        (_text(form, f"heading_{i}").strip(), _text(form, f"target_{i}").strip())
+        for i in range(count)
+    ]
+    rows = [(heading, target) for heading, target in typed if heading or target]
+    return service.MappingForm(_text(form, "name"), _text(form, "data_type"), rows), typed
+
+
+def _mapping_page(
+    viewer: Viewer,
+    form: service.MappingForm,
+    reference: str | None,
+    rows: list[tuple[str, str]],
+    problems: Mapping[str, list[str]],
+    status: int = 200,
+    spare: int = SPARE_ROWS,
+) -> Response:
+    shown = [*rows, *[("", "")] * spare]
+    action = PREFIX + "/mappings/" + ("new" if reference is None else quote(reference, safe=""))
+    return _page(
+        "mapping_form.html",
+        viewer,
+        status,
+        form=form,
+        reference=reference,
+        rows=shown,
+        problems=problems,
+        action=action,
+        data_types=service.DATA_TYPES,
+        targets=_targets(),
+        editable=viewer.user is not None and viewer.user.is_administrator,
+    )
+
+
+def _targets() -> list[str]:
+    fixed = (*m.ACCOUNT_TARGETS, *m.CONTACT_TARGETS, *m.SURVEY_TARGETS)
+    return [*fixed, *m.ACTIVITY_TARGETS, *m.REVENUE_TARGETS]
+
+
+async def new_mapping(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    if not signed.user.is_administrator:
+        raise PageRefused(403, signed.viewer)
+    form = service.MappingForm("", m.MULTI_OBJECT, [])
+    return _mapping_page(signed.viewer, form, None, [], {}, spare=5)
+
+
+async def show_mapping(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    reference = request.path_params["reference"]
+    found = await _read_or_404(state, service.find_mapping(signed.system, reference), signed)
+    form = service.MappingForm(found["name"], found["data_type"], list(found["fields"].items()))
+    return _mapping_page(signed.viewer, form, reference, form.rows, {})
+
+
+async def _read_or_404(state: State, operation: Any, signed: Signed) -> Any:
+    try:
+        return await state.db.read(operation)
+    except ApiError as error:
+        if error.status == 404:
+            raise PageRefused(404, signed.viewer) from None
+        raise
+
+
+async def save_mapping(state: State, request: Request) -> Response:
+    signed, posted = await _posted(state, request)
+    path_reference = request.path_params.get("reference")
+    form, typed = _mapping_form(posted)
+    if _text(posted, "more"):
+        return _mapping_page(signed.viewer, form, path_reference, typed, {}, spare=5)
+    try:
+        await service.save_mapping(
+            signed.system, form, path_reference, state.db, state.clock.timestamp()
+        )
+    except ValidationFailed as refused:
+        problems = _form_problems(refused)
+        return _mapping_page(signed.viewer, form, path_reference, form.rows, problems, 422)
+    except ApiError as error:
+        if error.status == 404:
+            raise PageRefused(404, signed.viewer) from None
+        raise
+    return _redirect(PREFIX + "/mappings")
+
+
+def _form_problems(refused: ValidationFailed) -> dict[str, list[str]]:
+    """The refusal's messages by form field: seed paths (``fields.Email``) by their head."""
+    problems: dict[str, list[str]] = {}
+    for where, messages in refused.errors.items():
+        problems.setdefault(where.split(".", 1)[0] or "fields", []).extend(messages)
+    return problems
+
+
+async def delete_mapping(state: State, request: Request) -> Response:
+    signed, _ = await _posted(state, request)
+    reference = request.path_params["reference"]
+    await _run_or_404(state, service.delete_mapping(signed.system, reference), signed)
+    return _redirect(PREFIX + "/mappings")
+
+
+async def _run_or_404(state: State, operation: Any, signed: Signed) -> Any:
+    try:
+        return await state.db.run(operation)
+    except ApiError as error:
+        if error.status == 404:
+            raise PageRefused(404, signed.viewer) from None
+        raise
+
+
+# -- connected apps -------------------------------------------------------------------
+
+
+async def _apps_page(state: State, signed: Signed, status: int = 200, **context: Any) -> Response:
+    found = await state.db.read(service.list_apps(signed.system))
+    divisions = await state.db.read(service.divisions(signed.system))
+    context = {"created": None, "problems": {}, "name": "", "chosen_division": "Global", **context}
+    return _page("apps.html", signed.viewer, status, apps=found, divisions=divisions, **context)
+
+
+async def list_apps(state: State, request: Request) -> Response:
+    return await _apps_page(state, await _signed_in(state, request))
+
+
+async def create_app(state: State, request: Request) -> Response:
+    signed, form = await _posted(state, request)
+    name, division = _text(form, "name"), _text(form, "division")
+    try:
+        created = await service.create_app(
+            signed.system, name, division, state.db, state.clock.timestamp()
+        )
+    except ValidationFailed as refused:
+        problems = _form_problems(refused)
+        return await _apps_page(
+            state, signed, 422, problems=problems, name=name, chosen_division=division
+        )
+    return await _apps_page(state, signed, created=created)
+
+
+def _app_action(
+    action: Callable[[str, str], Any],
+) -> Callable[[State, Request], Awaitable[Response]]:
+    async def endpoint(state: State, request: Request) -> Response:
+        signed, _ = await _posted(state, request)
+        await _run_or_404(state, action(signed.system, request.path_params["client_id"]), signed)
+        return _redirect(PREFIX + "/apps")
+
+    return endpoint
+
+
+# -- API key --------------------------------------------------------------------------
+
+
+def _masked(hint: str | None) -> str:
+    return "•" * 12 + hint if hint else "•" * 16 + " (rotate to see its last characters)"
+
+
+async def show_api_key(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    hint = await state.db.read(service.api_key_hint(signed.system))
+    return _page("api_key.html", signed.viewer, masked=_masked(hint), new_key=None)
+
+
+async def rotate_api_key(state: State, request: Request) -> Response:
+    signed, _ = await _posted(state, request)
+    key = await service.rotate_api_key(signed.system, state.db)
+    return _page("api_key.html", signed.viewer, masked=_masked(key[-4:]), new_key=key)
+
+
+# -- touchpoints and segments ---------------------------------------------------------
+
+_NAMES = {
+    "touchpoints": (
+        "Touchpoints",
+        "touchpoint",
+        "A survey record's touchpoint (target field survey.touchpoint) must be one of these.",
+    ),
+    "segments": (
+        "Segments",
+        "segment",
+        "Each segment gives the target field survey.segment.<name> to mappings and campaigns.",
+    ),
+}
+
+
+async def _names_page(
+    state: State, signed: Signed, kind: str, status: int = 200, **context: Any
+) -> Response:
+    title, singular, intro = _NAMES[kind]
+    lister = service.list_touchpoints if kind == "touchpoints" else service.list_segments
+    names = await state.db.read(lister(signed.system))
+    if kind == "touchpoints":
+        names = [entry["name"] for entry in names]
+    context = {"problems": {}, "typed": "", **context}
+    delete_path = f"{PREFIX}/touchpoints/delete" if kind == "touchpoints" else ""
+    return _page(
+        "names.html",
+        signed.viewer,
+        status,
+        title=title,
+        singular=singular,
+        intro=intro,
+        names=names,
+        add_path=f"{PREFIX}/{kind}",
+        delete_path=delete_path,
+        **context,
+    )
+
+
+def _names_list(kind: str) -> Callable[[State, Request], Awaitable[Response]]:
+    async def endpoint(state: State, request: Request) -> Response:
+        return await _names_page(state, await _signed_in(state, request), kind)
+
+    return endpoint
+
+
+def _names_add(kind: str) -> Callable[[State, Request], Awaitable[Response]]:
+    add = service.add_touchpoint if kind == "touchpoints" else service.add_segment
+
+    async def endpoint(state: State, request: Request) -> Response:
+        signed, form = await _posted(state, request)
+        typed = _text(form, "name")
+        try:
+            await state.db.run(add(signed.system, typed))
+        except ValidationFailed as refused:
+            problems = _form_problems(refused)
+            return await _names_page(state, signed, kind, 422, problems=problems, typed=typed)
+        return _redirect(f"{PREFIX}/{kind}")
+
+    return endpoint
+
+
+async def delete_touchpoint(state: State, request: Request) -> Response:
+    signed, form = await _posted(state, request)
+    try:
+        await _run_or_404(
+            state, service.delete_touchpoint(signed.system, _text(form, "name")), signed
+        )
+    except Conflict as refused:
+        problems = {"name": [refused.message]}
+        return await _names_page(state, signed, "touchpoints", 409, problems=problems)
+    return _redirect(PREFIX + "/touchpoints")
+
+
+# -- hierarchy ------------------------------------------------------------------------
+
+_HIERARCHY_DONE = {
+    "add": "The division has been added.",
+    "rename": "The division has been renamed.",
+    "move": "The division has been moved.",
+    "delete": "The division has been deleted.",
+}
+_HIERARCHY_FIELDS = {
+    "add": ("division", "parent"),
+    "rename": ("division", "division_to_update"),
+    "move": ("division", "parent"),
+    "delete": ("division", "replacement-division"),
+}
+
+
+async def _hierarchy_page(
+    state: State, signed: Signed, status: int = 200, **context: Any
+) -> Response:
+    tree = await state.db.read(service.division_tree(signed.user.system_id))
+    context = {"problems": {}, "done": "", **context}
+    return _page("hierarchy.html", signed.viewer, status, tree=tree, **context)
+
+
+async def show_hierarchy(state: State, request: Request) -> Response:
+    return await _hierarchy_page(state, await _signed_in(state, request))
+
+
+def _hierarchy_change(action: str) -> Callable[[State, Request], Awaitable[Response]]:
+    async def endpoint(state: State, request: Request) -> Response:
+        signed, form = await _posted(state, request)
+        params = {name: _text(form, name) for name in _HIERARCHY_FIELDS[action]}
+        change = service.change_hierarchy(signed.user.system_id, action, params, state.clock)
+        try:
+            await state.db.run(change)
+        except ValidationFailed as refused:
+            return await _hierarchy_page(state, signed, 422, problems=_form_problems(refused))
+        return await _hierarchy_page(state, signed, done=_HIERARCHY_DONE[action])
+
+    return endpoint
+
+
+# -- duplication rule -----------------------------------------------------------------
+
+
+async def _duplication_page(
+    state: State, signed: Signed, status: int = 200, **context: Any
+) -> Response:
+    rule = context.pop("rule", None) or await state.db.read(service.duplication_rule(signed.system))
+    targets = await state.db.read(service.survey_fields(signed.system))
+    context = {"problems": {}, "saved": False, **context}
+    return _page("duplication.html", signed.viewer, status, rule=rule, targets=targets, **context)
+
+
+async def show_duplication_rule(state: State, request: Request) -> Response:
+    return await _duplication_page(state, await _signed_in(state, request))
+
+
+async def save_duplication_rule(state: State, request: Request) -> Response:
+    signed, form = await _posted(state, request)
+    enabled = _text(form, "enabled") == "1"
+    fields = [f for f in (_text(form, f"field_{i}") for i in range(3)) if f]
+    days = _text(form, "days")
+    try:
+        await service.save_duplication_rule(signed.system, enabled, days, fields, state.db)
+    except ValidationFailed as refused:
+        typed = {"enabled": enabled, "days": days, "fields": fields}
+        problems = _form_problems(refused)
+        return await _duplication_page(state, signed, 422, problems=problems, rule=typed)
+    return await _duplication_page(state, signed, saved=True)
+
+
+# -- campaigns ------------------------------------------------------------------------
+
+
+async def list_campaigns(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    found = await state.db.read(service.list_campaigns(signed.system))
+    return _page("campaigns.html", signed.viewer, campaigns=found)
+
+
+def _campaign_form(form: Mapping[str, Any]) -> service.CampaignForm:
+    try:
+        count = min(int(_text(form, "rows")), MAX_ROWS)
+    except ValueError:
+        count = 0
+    typed = [
+        (_text(form, f"field_{i}").strip(), _text(form, f"op_{i}"), _text(form, f"values_{i}"))
+        for i in range(count)
+    ]
+    filters = [(f, op, values) for f, op, values in typed if f or values.strip()]
+    return service.CampaignForm(
+        _text(form, "name"), _text(form, "active") == "1", _text(form, "duplication_days"), filters
+    )
+
+
+async def _campaign_page(
+    state: State,
+    signed: Signed,
+    form: service.CampaignForm,
+    existing: str | None,
+    problems: Mapping[str, list[str]],
+    status: int = 200,
+) -> Response:
+    rows = [*form.filters, *[("", "is", "")] * SPARE_ROWS]
+    action = PREFIX + "/campaigns/" + ("new" if existing is None else quote(existing, safe=""))
+    targets = await state.db.read(service.survey_fields(signed.system))
+    return _page(
+        "campaign_form.html",
+        signed.viewer,
+        status,
+        form=form,
+        existing=existing,
+        rows=rows,
+        problems=problems,
+        action=action,
+        targets=targets,
+        editable=signed.user.is_administrator,
+    )
+
+
+async def new_campaign(state: State, request: Request) -> Response:
+    signed = await _administrator(state, request)
+    return await _campaign_page(state, signed, service.CampaignForm("", True, "", []), None, {})
+
+
+async def show_campaign(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    name = request.path_params["name"]
+    found = await _read_or_404(state, service.find_campaign(signed.system, name), signed)
+    days = found["duplication_days"]
+    filters = [(f["field"], f["op"], ", ".join(f["values"])) for f in found["filters"]]
+    form = service.CampaignForm(name, found["active"], "" if days is None else str(days), filters)
+    return await _campaign_page(state, signed, form, name, {})
+
+
+async def save_campaign(state: State, request: Request) -> Response:
+    signed, posted = await _posted(state, request)
+    existing = request.path_params.get("name")
+    form = _campaign_form(posted)
+    try:
+        await service.save_campaign(
+            signed.system, form, existing, state.db, state.clock.timestamp()
+        )
+    except ValidationFailed as refused:
+        return await _campaign_page(state, signed, form, existing, _form_problems(refused), 422)
+    except ApiError as error:
+        if error.status == 404:
+            raise PageRefused(404, signed.viewer) from None
+        raise
+    return _redirect(PREFIX + "/campaigns")
+
+
+async def delete_campaign(state: State, request: Request) -> Response:
+    signed, _ = await _posted(state, request)
+    name = request.path_params["name"]
+    await _run_or_404(state, service.delete_campaign(signed.system, name), signed)
+    return _redirect(PREFIX + "/campaigns")
+
+
+# -- unsubscribes and bounces ---------------------------------------------------------
+
+_LISTS = {
+    "unsubscribes": (
+        "Unsubscribes",
+        "Added by",
+        "No invitation is sent to these addresses, and personal links for them still work.",
+    ),
+    "bounces": ("Bounces", "Type", "Addresses the mail server reported as undeliverable."),
+}
+
+
+async def _listed_page(
+    state: State,
+    signed: Signed,
+    kind: str,
+    params: Mapping[str, str],
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    title, third, intro = _LISTS[kind]
+    search = params.get("q", "")
+    try:
+        before: int | None = int(params["before"]) if "before" in params else None
+    except ValueError:
+        before = None
+    found = await state.db.read(service.find_listed(kind, signed.user.system_id, search, before))
+    context = {"problems": {}, "added": "", **context}
+    return _page(
+        "listed.html",
+        signed.viewer,
+        status,
+        title=title,
+        third=third,
+        intro=intro,
+        path=f"{PREFIX}/{kind}",
+        search=search,
+        page=found,
+        can_add=kind == "unsubscribes",
+        **context,
+    )
+
+
+def _listed(kind: str) -> Callable[[State, Request], Awaitable[Response]]:
+    async def endpoint(state: State, request: Request) -> Response:
+        signed = await _signed_in(state, request)
+        return await _listed_page(state, signed, kind, request.query_params)
+
+    return endpoint
+
+
+async def add_unsubscribe(state: State, request: Request) -> Response:
+    signed, form = await _posted(state, request)
+    email = _text(form, "email")
+    try:
+        added = await service.add_unsubscribe(
+            signed.system, email, state.db, state.clock.timestamp()
+        )
+    except ValidationFailed as refused:
+        problems = _form_problems(refused)
+        return await _listed_page(state, signed, "unsubscribes", {}, 422, problems=problems)
+    shown = email.strip().lower()
+    note = f"{shown} is unsubscribed." if added else f"{shown} was already unsubscribed."
+    return await _listed_page(state, signed, "unsubscribes", {}, added=note)
+
+
+# -- users ----------------------------------------------------------------------------
+
+
+async def _administrator(state: State, request: Request) -> Signed:
+    signed = await _signed_in(state, request)
+    if not signed.user.is_administrator:
+        raise PageRefused(403, signed.viewer)
+    return signed
+
+
+async def _users_page(state: State, signed: Signed, status: int = 200, **context: Any) -> Response:
+    found = await state.db.read(users.list_users(signed.system))
+    blank = {"email": "", "name": "", "role": "viewer"}
+    context = {"invited": None, "invitation_link": "", "problems": {}, "form": blank, **context}
+    return _page("users.html", signed.viewer, status, users=found, **context)
+
+
+async def list_users(state: State, request: Request) -> Response:
+    return await _users_page(state, await _administrator(state, request))
+
+
+async def invite_user(state: State, request: Request) -> Response:
+    signed, form = await _posted(state, request)
+    fields = {name: _text(form, name).strip() for name in ("email", "name", "role")}
+    problems = user_problems(fields["email"], fields["name"], fields["role"])
+    if problems:
+        listed = {field: [message] for field, message in problems.items()}
+        return await _users_page(state, signed, 422, problems=listed, form=fields)
+    create = users.create_user(
+        signed.system, fields["email"], fields["name"], fields["role"], "", state.clock.timestamp()
+    )
+    try:
+        user = await state.db.run(create)
+    except ApiError as error:
+        listed = {"email": [error.message]}
+        return await _users_page(state, signed, 422, problems=listed, form=fields)
+    token, invite = users.invite(user, state.clock)
+    link = f"{state.settings.base_url}{PREFIX}/set-password/{token}"
+    now = state.clock.timestamp()
+    await state.db.run(service.mail_invitation(invite, user, link, signed.user.name, now))
+    return await _users_page(state, signed, invited=user, invitation_link=link)
+
+
+async def disable_user(state: State, request: Request) -> Response:
+    signed, _ = await _posted(state, request)
+    try:
+        user_id = int(request.path_params["user_id"])
+    except ValueError:
+        raise PageRefused(404, signed.viewer) from None
+    found = await state.db.read(users.user_by_id(signed.user.system_id, user_id))
+    if found is None:
+        raise PageRefused(404, signed.viewer)
+    await state.db.run(users.disable_user(signed.user.system_id, found.email))
+    return _redirect(PREFIX + "/users")
+
+
+# -- data screens (read-only, keyset paging and search: console/data.py) ----------------
+
+
+def _slug(request: Request) -> str:
+    return request.url.path.removeprefix(PREFIX + "/").split("/", 1)[0]
+
+
+async def data_list(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    params = dict(request.query_params)
+    system_id, base_url = signed.user.system_id, state.settings.base_url
+    shown = await data.load(_slug(request), system_id, params, state.db, base_url=base_url)
+    return _page("data.html", signed.viewer, page=shown)
+
+
+async def data_detail(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    item = request.path_params["item_id"]
+    shown = await data.load_detail(_slug(request), signed.user.system_id, item, state.db)
+    if shown is None:
+        raise PageRefused(404, signed.viewer)
+    return _page("data_detail.html", signed.viewer, page=shown)
+
+
+async def retry_outbox(state: State, request: Request) -> Response:
+    signed, _ = await _posted(state, request)
+    try:
+        entry = int(request.path_params["item_id"])
+    except ValueError:
+        raise PageRefused(404, signed.viewer) from None
+    if not await state.db.run(data.retry_outbox(signed.user.system_id, entry)):
+        raise PageRefused(404, signed.viewer)
+    return _redirect(PREFIX + "/outbox")
+
+
+def _data_routes() -> list[tuple[str, str, Any]]:
+    routes: list[tuple[str, str, Any]] = []
+    for slug, screen in data.SCREENS.items():
+        routes.append((f"/{slug}", "GET", data_list))
+        if screen.has_detail:
+            routes.append((f"/{slug}/{{item_id}}", "GET", data_detail))
+    return [*routes, ("/outbox/{item_id}/retry", "POST", retry_outbox)]
+
+
+# -- assets ---------------------------------------------------------------------------
+
+
+async def static(state: State, request: Request) -> Response:
+    name = request.path_params["name"]
+    content = pages.static_file(name)
+    kind = STATIC_TYPES.get(name[name.rfind(".") :]) if "." in name else None
+    if content is None or kind is None:
+        raise PageRefused(404)
+    # Assets change with the package version only; an hour keeps a page's reloads quick.
+    headers = {"cache-control": "public, max-age=3600", "x-content-type-options": "nosniff"}
+    return Response(content, media_type=kind, headers=headers)
+
+
+def _route(path: str, method: str, handler: Any) -> Route[State]:
+    return Route(PREFIX + path, (method,), request_endpoint(handler), FAMILY)
+
+
+ROUTES: list[Route[State]] = [
+    Route(PREFIX, ("GET",), request_endpoint(bare), FAMILY),
+    *(
+        _route(path, method, handler)
+        for path, method, handler in (
+            ("/", "GET", home),
+            ("/login", "GET", show_login),
+            ("/login", "POST", login),
+            ("/logout", "POST", logout),
+            ("/password", "GET", show_password),
+            ("/password", "POST", change_password),
+            ("/set-password/{token}", "GET", show_set_password),
+            ("/set-password/{token}", "POST", set_password),
+            ("/mappings", "GET", list_mappings),
+            ("/mappings/new", "GET", new_mapping),
+            ("/mappings/new", "POST", save_mapping),
+            ("/mappings/{reference}", "GET", show_mapping),
+            ("/mappings/{reference}", "POST", save_mapping),
+            ("/mappings/{reference}/delete", "POST", delete_mapping),
+            ("/apps", "GET", list_apps),
+            ("/apps", "POST", create_app),
+            ("/apps/{client_id}/deactivate", "POST", _app_action(service.deactivate_app)),
+            ("/apps/{client_id}/delete", "POST", _app_action(service.delete_app)),
+            ("/api-key", "GET", show_api_key),
+            ("/api-key/rotate", "POST", rotate_api_key),
+            ("/touchpoints", "GET", _names_list("touchpoints")),
+            ("/touchpoints", "POST", _names_add("touchpoints")),
+            ("/touchpoints/delete", "POST", delete_touchpoint),
+            ("/segments", "GET", _names_list("segments")),
+            ("/segments", "POST", _names_add("segments")),
+            ("/hierarchy", "GET", show_hierarchy),
+            *(
+                (f"/hierarchy/{action}", "POST", _hierarchy_change(action))
+                for action in _HIERARCHY_DONE
+            ),
+            ("/duplication-rule", "GET", show_duplication_rule),
+            ("/duplication-rule", "POST", save_duplication_rule),
+            ("/campaigns", "GET", list_campaigns),
+            ("/campaigns/new", "GET", new_campaign),
+            ("/campaigns/new", "POST", save_campaign),
+            ("/campaigns/{name}", "GET", show_campaign),
+            ("/campaigns/{name}", "POST", save_campaign),
+            ("/campaigns/{name}/delete", "POST", delete_campaign),
+            ("/unsubscribes", "GET", _listed("unsubscribes")),
+            ("/unsubscribes", "POST", add_unsubscribe),
+            ("/bounces", "GET", _listed("bounces")),
+            ("/users", "GET", list_users),
+            ("/users", "POST", invite_user),
+            ("/users/{user_id}/disable", "POST", disable_user),
+            ("/static/{name}", "GET", static),
+            *_data_routes(),
+        )
+    ),
+]
