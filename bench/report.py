@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from console import TARGET_MS as CONSOLE_TARGET_MS
+from console import ConsoleTimes
 from import_speed import TARGET_ROWS_PER_S, Imported
 from load import Result
 from paging import TARGET_EXPORT_PER_S, TARGET_P99_FACTOR, Reads
@@ -127,6 +129,18 @@ def sandbox(found: Startup) -> None:
     )
 
 
+def console(found: ConsoleTimes) -> None:
+    slowest = found.slowest
+    print()
+    print(
+        f"console pages on {found.kind} with {found.records:,} survey records: slowest "
+        f"{slowest.path} median {slowest.median:.1f} ms (worst {slowest.worst:.1f} ms) of "
+        f"{len(found.pages)} pages   target <= {CONSOLE_TARGET_MS:g} ms   {verdict(found.ok)}"
+    )
+    for page in sorted(found.pages, key=lambda p: -p.median)[:5]:
+        print(f"  {page.path:<48} median {page.median:6.1f} ms   worst {page.worst:6.1f} ms")
+
+
 def summary(
     ceiling_result: Result | None,
     found_lean: Lean | None,
@@ -134,6 +148,7 @@ def summary(
     found_reads: Reads | None,
     found_import: Imported | None,
     found_sandbox: Startup | None,
+    found_console: list[ConsoleTimes] | None = None,
 ) -> dict[str, Any]:
     """Everything measured, for ``--json``."""
     return {
@@ -156,4 +171,8 @@ def summary(
             else None
         ),
         "sandbox": asdict(found_sandbox) if found_sandbox else None,
+        "console": [
+            {**asdict(found), "slowest": found.slowest.path, "pass": found.ok}
+            for found in found_console or []
+        ],
     }

@@ -8,7 +8,9 @@ Parts (``--only`` picks some, comma-separated; all by default):
 - ``export``: the responses export rate, and ``PUT /records/`` p99 while a client pages
   through the export, against its p99 alone (``paging.py``);
 - ``import``: ``opengauge import records`` rows/s (``import_speed.py``);
-- ``sandbox``: a fresh ``mock_customergauge()`` sandbox's start-up (``sandbox.py``).
+- ``sandbox``: a fresh ``mock_customergauge()`` sandbox's start-up (``sandbox.py``);
+- ``console``: the slowest console page with 100,000 survey records, on SQLite and
+  PostgreSQL (``console.py``).
 
 The server runs on CPU 0 and the load on CPU 1 (``harness.py``); wrk drives the load when
 installed, else a Python generator (``load.py``). Only loopback addresses are used.
@@ -31,6 +33,7 @@ from types import FrameType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import console
 import import_speed
 import paging
 import records
@@ -42,7 +45,7 @@ from load import Generator, Load
 from workloads import SEED, WORKLOADS
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-PARTS = ("records", "export", "import", "sandbox")
+PARTS = ("records", "export", "import", "sandbox", "console")
 
 
 def _names(text: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -80,6 +83,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--sandboxes", type=int, default=50, help="sandbox: count [50]")
     parser.add_argument(
+        "--console-records", type=int, default=100_000, help="console: survey records [100000]"
+    )
+    parser.add_argument(
+        "--console-databases",
+        default="sqlite,postgres",
+        help="console: databases [sqlite,postgres]",
+    )
+    parser.add_argument(
         "--generator",
         choices=("auto", "wrk", "python"),
         default="auto",
@@ -91,6 +102,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.parts = _names(args.only, PARTS, "--only")
         args.mapping_names = _names(args.mappings, tuple(WORKLOADS), "--mappings")
         args.database_names = _names(args.databases, KINDS, "--databases")
+        args.console_names = _names(args.console_databases, KINDS, "--console-databases")
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
     if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.names < 1:
@@ -109,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
     log_lines: list[str] = []
     ceiling = reads = imported = startup = None
+    pages: list[console.ConsoleTimes] = []
     lean: records.Lean | None = None
     rows: list[records.Measured] = []
     try:
@@ -179,11 +192,20 @@ def main(argv: list[str] | None = None) -> int:
             if "sandbox" in args.parts:
                 startup = sandbox.measure(pinning.load, args.sandboxes)
                 report.sandbox(startup)
+            if "console" in args.parts:
+                for kind in args.console_names:
+                    found = console.measure(
+                        pinning, workdir, kind=kind, records=args.console_records
+                    )
+                    problems += found.problems
+                    log_lines += found.log_lines
+                    pages.append(found)
+                    report.console(found)
     except BenchBroken as exc:
         print(f"\n*** BENCH BROKEN: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        summary = report.summary(ceiling, lean, rows, reads, imported, startup)
+        summary = report.summary(ceiling, lean, rows, reads, imported, startup, pages)
         summary |= {"pinning": pinning.note, "problems": problems, "server_log": log_lines}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
