@@ -20,10 +20,17 @@ from urllib.parse import quote, urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from opengauge.server.console import data, pages, service
-from opengauge.server.console.pages import Viewer
+from opengauge.server.console import data, pages, schemas, service
+from opengauge.server.console.errors import (
+    ERROR_PAGES,
+    EXPIRED_PAGE,
+    FormExpired,
+    PageRefused,
+    SignInRequired,
+)
+from opengauge.server.console.pages import PREFIX, Viewer
 from opengauge.server.domain import mapping as m
-from opengauge.server.domain.passwords import hash_password, password_problem, verify_password
+from opengauge.server.domain.passwords import hash_password, verify_password
 from opengauge.server.errors import ApiError, Conflict, TooManyRequests, ValidationFailed
 from opengauge.server.http.bodies import parse_multipart, parse_off_loop, parse_urlencoded
 from opengauge.server.http.ratelimit import client_address
@@ -35,12 +42,10 @@ from opengauge.server.storage.repositories.users import Session, User
 from opengauge.server.users import service as users
 from opengauge.server.users.schemas import user_problems
 
-PREFIX = "/console"
 SESSION_COOKIE = "og_session"
 LOGIN_COOKIE = "og_login"
 #: How many empty Field Mapping rows a form offers below the filled ones.
 SPARE_ROWS = 3
-MAX_ROWS = 200
 
 #: Sent with every page: only our own style sheet and script, no framing, no referrer (a
 #: set-password link is in a URL), never cached (pages carry form tokens and secrets).
@@ -61,42 +66,6 @@ STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; char
 # -- refusals -------------------------------------------------------------------------
 
 
-class SignInRequired(ApiError):
-    """No live session: to the sign-in page, coming back to ``next`` afterwards."""
-
-    status = 303
-
-    def __init__(self, next_path: str = "") -> None:
-        super().__init__("Sign in to continue.")
-        self.next_path = next_path
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        query = f"?next={quote(self.next_path, safe='/')}" if self.next_path else ""
-        return {"location": f"{PREFIX}/login{query}"}
-
-
-class PageRefused(ApiError):
-    """A refusal shown as a page: 403 (a viewer's change, an expired form) or 404."""
-
-    def __init__(self, status: int, viewer: Viewer | None = None) -> None:
-        super().__init__(_ERRORS[status][0])
-        self.status = status
-        self.viewer = viewer or Viewer()
-
-
-_ERRORS: dict[int, tuple[str, str]] = {
-    403: ("Not allowed", "You can't change this: ask an Administrator of your system."),
-    404: ("Not found", "There is no such page in your system."),
-    405: ("Not allowed", "This page can't be used that way."),
-    413: ("Too much data", "What you sent is too large."),
-    429: ("Too many attempts", "Please wait a little and try again."),
-    500: ("Something went wrong", "Please try again in a moment."),
-    503: ("Temporarily unavailable", "Please try again in a moment."),
-}
-_EXPIRED = ("This form has expired", "Please go back, reload the page and try again.")
-
-
 class ConsoleErrors(JsonErrors):
     """Refusals as HTML pages, a missing session as a redirect to the sign-in page."""
 
@@ -106,18 +75,11 @@ class ConsoleErrors(JsonErrors):
         if isinstance(error, SignInRequired):
             return Reply(303, b"", HTML_TYPE, pairs)
         viewer = error.viewer if isinstance(error, PageRefused) else Viewer()
-        title, text = _ERRORS.get(error.status, _ERRORS[500])
+        title, text = ERROR_PAGES.get(error.status, ERROR_PAGES[500])
         if isinstance(error, FormExpired):
-            title, text = _EXPIRED
+            title, text = EXPIRED_PAGE
         body = pages.render("error.html", viewer, title=title, text=text)
         return Reply(error.status, body.encode(), HTML_TYPE, pairs)
-
-
-class FormExpired(PageRefused):
-    """The form's CSRF token is missing or is not the session's."""
-
-    def __init__(self, viewer: Viewer | None = None) -> None:
-        super().__init__(403, viewer)
 
 
 FAMILY = Family("console", ConsoleErrors(), journaled=False)
@@ -201,11 +163,6 @@ async def _form(request: Request, state: State) -> dict[str, Any]:
     return {}
 
 
-def _text(form: Mapping[str, Any], name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
 def _same(given: str, expected: str) -> bool:
     return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
 
@@ -215,7 +172,7 @@ async def _posted(state: State, request: Request, *, change: bool = True) -> tup
     Viewer is refused."""
     signed = await _signed_in(state, request)
     form = await _form(request, state)
-    if not _same(_text(form, "csrf_token"), signed.session.csrf_token):
+    if not _same(schemas.text(form, "csrf_token"), signed.session.csrf_token):
         raise FormExpired(signed.viewer)
     if change and not signed.user.is_administrator:
         raise PageRefused(403, signed.viewer)
@@ -223,13 +180,6 @@ async def _posted(state: State, request: Request, *, change: bool = True) -> tup
 
 
 # -- sign in and out ------------------------------------------------------------------
-
-
-def _next_path(value: str) -> str:
-    """Where to go after signing in: a console path only (no open redirect)."""
-    if value.startswith(PREFIX + "/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return PREFIX + "/"
 
 
 async def show_login(state: State, request: Request) -> Response:
@@ -263,9 +213,9 @@ class _WrongCredentials(Exception):
 
 async def login(state: State, request: Request) -> Response:
     form = await _form(request, state)
-    email, password = _text(form, "email").strip(), _text(form, "password")
-    next_path = _next_path(_text(form, "next"))
-    if not _same(_text(form, "login_token"), request.cookies.get(LOGIN_COOKIE, "")):
+    email, password = schemas.text(form, "email").strip(), schemas.text(form, "password")
+    next_path = schemas.next_path(schemas.text(form, "next"))
+    if not _same(schemas.text(form, "login_token"), request.cookies.get(LOGIN_COOKIE, "")):
         raise FormExpired()
     keys = (f"console:{email.lower()}", f"address:{client_address(request.scope)}")
     try:
@@ -273,7 +223,7 @@ async def login(state: State, request: Request) -> Response:
             *keys, refusal=TooManyRequests, failed=lambda e: isinstance(e, _WrongCredentials)
         ):
             matched = await service.sign_in(email, password, state.db)
-            if wanted := _text(form, "system"):  # picked on the page below
+            if wanted := schemas.text(form, "system"):  # picked on the page below
                 matched = [user for user in matched if user.system == wanted]
             if not matched:
                 raise _WrongCredentials()
@@ -287,7 +237,7 @@ async def login(state: State, request: Request) -> Response:
             "choose_system.html",
             Viewer(),
             systems=systems,
-            login_token=_text(form, "login_token"),
+            login_token=schemas.text(form, "login_token"),
             email=email,
             password=password,
             next=next_path,
@@ -325,15 +275,6 @@ async def bare(state: State, request: Request) -> Response:
 # -- password -------------------------------------------------------------------------
 
 
-def _password_form_problems(form: Mapping[str, Any]) -> dict[str, list[str]]:
-    new, confirm = _text(form, "new"), _text(form, "confirm")
-    if (problem := password_problem(new)) is not None:
-        return {"new": [problem]}
-    if new != confirm:
-        return {"confirm": ["The two new passwords are not the same."]}
-    return {}
-
-
 def _password_page(viewer: Viewer, status: int = 200, **context: Any) -> Response:
     context = {"done": False, "problems": {}, **context}
     return _page(
@@ -354,13 +295,13 @@ async def show_password(state: State, request: Request) -> Response:
 
 async def change_password(state: State, request: Request) -> Response:
     signed, form = await _posted(state, request, change=False)
-    problems = _password_form_problems(form)
-    current_ok = await _verify(_text(form, "current"), signed.user.password_hash)
+    problems = schemas.password_problems(form)
+    current_ok = await _verify(schemas.text(form, "current"), signed.user.password_hash)
     if not current_ok:
         problems = {"current": ["The current password is incorrect."], **problems}
     if problems:
         return _password_page(signed.viewer, 422, problems=problems)
-    new_hash = await _hash(_text(form, "new"))
+    new_hash = await _hash(schemas.text(form, "new"))
     await state.db.run(users.change_password(signed.user, new_hash, signed.token))
     return _password_page(signed.viewer, done=True)
 
@@ -404,10 +345,10 @@ async def set_password(state: State, request: Request) -> Response:
     form = await _form(request, state)
     if await state.db.read(users.invited(token, state.clock)) is None:
         raise PageRefused(404)
-    problems = _password_form_problems(form)
+    problems = schemas.password_problems(form)
     if problems:
         return _set_password_page(token, 422, problems=problems)
-    new_hash = await _hash(_text(form, "new"))
+    new_hash = await _hash(schemas.text(form, "new"))
     if await state.db.run(users.accept_invitation(token, new_hash, state.clock)) is None:
         raise PageRefused(404)
     return _redirect(PREFIX + "/login")
@@ -420,20 +361,6 @@ async def list_mappings(state: State, request: Request) -> Response:
     signed = await _signed_in(state, request)
     found = await state.db.read(service.list_mappings(signed.system))
     return _page("mappings.html", signed.viewer, mappings=found)
-
-
-def _mapping_form(form: Mapping[str, Any]) -> tuple[service.MappingForm, list[tuple[str, str]]]:
-    """The posted mapping, and every row as typed (to show the form again)."""
-    try:
-        count = min(int(_text(form, "rows")), MAX_ROWS)
-    except ValueError:
-        count = 0
-    typed = [
-        (_text(form, f"heading_{i}").strip(), _text(form, f"target_{i}").strip())
-        for i in range(count)
-    ]
-    rows = [(heading, target) for heading, target in typed if heading or target]
-    return service.MappingForm(_text(form, "name"), _text(form, "data_type"), rows), typed
 
 
 def _mapping_page(
@@ -495,29 +422,21 @@ async def _read_or_404(state: State, operation: Any, signed: Signed) -> Any:
 async def save_mapping(state: State, request: Request) -> Response:
     signed, posted = await _posted(state, request)
     path_reference = request.path_params.get("reference")
-    form, typed = _mapping_form(posted)
-    if _text(posted, "more"):
+    form, typed = schemas.read_mapping_form(posted)
+    if schemas.text(posted, "more"):
         return _mapping_page(signed.viewer, form, path_reference, typed, {}, spare=5)
     try:
         await service.save_mapping(
             signed.system, form, path_reference, state.db, state.clock.timestamp()
         )
     except ValidationFailed as refused:
-        problems = _form_problems(refused)
+        problems = schemas.form_problems(refused)
         return _mapping_page(signed.viewer, form, path_reference, form.rows, problems, 422)
     except ApiError as error:
         if error.status == 404:
             raise PageRefused(404, signed.viewer) from None
         raise
     return _redirect(PREFIX + "/mappings")
-
-
-def _form_problems(refused: ValidationFailed) -> dict[str, list[str]]:
-    """The refusal's messages by form field: seed paths (``fields.Email``) by their head."""
-    problems: dict[str, list[str]] = {}
-    for where, messages in refused.errors.items():
-        problems.setdefault(where.split(".", 1)[0] or "fields", []).extend(messages)
-    return problems
 
 
 async def delete_mapping(state: State, request: Request) -> Response:
@@ -552,13 +471,13 @@ async def list_apps(state: State, request: Request) -> Response:
 
 async def create_app(state: State, request: Request) -> Response:
     signed, form = await _posted(state, request)
-    name, division = _text(form, "name"), _text(form, "division")
+    name, division = schemas.text(form, "name"), schemas.text(form, "division")
     try:
         created = await service.create_app(
             signed.system, name, division, state.db, state.clock.timestamp()
         )
     except ValidationFailed as refused:
-        problems = _form_problems(refused)
+        problems = schemas.form_problems(refused)
         return await _apps_page(
             state, signed, 422, problems=problems, name=name, chosen_division=division
         )
@@ -647,11 +566,11 @@ def _names_add(kind: str) -> Callable[[State, Request], Awaitable[Response]]:
 
     async def endpoint(state: State, request: Request) -> Response:
         signed, form = await _posted(state, request)
-        typed = _text(form, "name")
+        typed = schemas.text(form, "name")
         try:
             await state.db.run(add(signed.system, typed))
         except ValidationFailed as refused:
-            problems = _form_problems(refused)
+            problems = schemas.form_problems(refused)
             return await _names_page(state, signed, kind, 422, problems=problems, typed=typed)
         return _redirect(f"{PREFIX}/{kind}")
 
@@ -662,7 +581,7 @@ async def delete_touchpoint(state: State, request: Request) -> Response:
     signed, form = await _posted(state, request)
     try:
         await _run_or_404(
-            state, service.delete_touchpoint(signed.system, _text(form, "name")), signed
+            state, service.delete_touchpoint(signed.system, schemas.text(form, "name")), signed
         )
     except Conflict as refused:
         problems = {"name": [refused.message]}
@@ -701,12 +620,14 @@ async def show_hierarchy(state: State, request: Request) -> Response:
 def _hierarchy_change(action: str) -> Callable[[State, Request], Awaitable[Response]]:
     async def endpoint(state: State, request: Request) -> Response:
         signed, form = await _posted(state, request)
-        params = {name: _text(form, name) for name in _HIERARCHY_FIELDS[action]}
+        params = {name: schemas.text(form, name) for name in _HIERARCHY_FIELDS[action]}
         change = service.change_hierarchy(signed.user.system_id, action, params, state.clock)
         try:
             await state.db.run(change)
         except ValidationFailed as refused:
-            return await _hierarchy_page(state, signed, 422, problems=_form_problems(refused))
+            return await _hierarchy_page(
+                state, signed, 422, problems=schemas.form_problems(refused)
+            )
         return await _hierarchy_page(state, signed, done=_HIERARCHY_DONE[action])
 
     return endpoint
@@ -730,14 +651,14 @@ async def show_duplication_rule(state: State, request: Request) -> Response:
 
 async def save_duplication_rule(state: State, request: Request) -> Response:
     signed, form = await _posted(state, request)
-    enabled = _text(form, "enabled") == "1"
-    fields = [f for f in (_text(form, f"field_{i}") for i in range(3)) if f]
-    days = _text(form, "days")
+    enabled = schemas.text(form, "enabled") == "1"
+    fields = [f for f in (schemas.text(form, f"field_{i}") for i in range(3)) if f]
+    days = schemas.text(form, "days")
     try:
         await service.save_duplication_rule(signed.system, enabled, days, fields, state.db)
     except ValidationFailed as refused:
         typed = {"enabled": enabled, "days": days, "fields": fields}
-        problems = _form_problems(refused)
+        problems = schemas.form_problems(refused)
         return await _duplication_page(state, signed, 422, problems=problems, rule=typed)
     return await _duplication_page(state, signed, saved=True)
 
@@ -749,21 +670,6 @@ async def list_campaigns(state: State, request: Request) -> Response:
     signed = await _signed_in(state, request)
     found = await state.db.read(service.list_campaigns(signed.system))
     return _page("campaigns.html", signed.viewer, campaigns=found)
-
-
-def _campaign_form(form: Mapping[str, Any]) -> service.CampaignForm:
-    try:
-        count = min(int(_text(form, "rows")), MAX_ROWS)
-    except ValueError:
-        count = 0
-    typed = [
-        (_text(form, f"field_{i}").strip(), _text(form, f"op_{i}"), _text(form, f"values_{i}"))
-        for i in range(count)
-    ]
-    filters = [(f, op, values) for f, op, values in typed if f or values.strip()]
-    return service.CampaignForm(
-        _text(form, "name"), _text(form, "active") == "1", _text(form, "duplication_days"), filters
-    )
 
 
 async def _campaign_page(
@@ -809,13 +715,15 @@ async def show_campaign(state: State, request: Request) -> Response:
 async def save_campaign(state: State, request: Request) -> Response:
     signed, posted = await _posted(state, request)
     existing = request.path_params.get("name")
-    form = _campaign_form(posted)
+    form = schemas.read_campaign_form(posted)
     try:
         await service.save_campaign(
             signed.system, form, existing, state.db, state.clock.timestamp()
         )
     except ValidationFailed as refused:
-        return await _campaign_page(state, signed, form, existing, _form_problems(refused), 422)
+        return await _campaign_page(
+            state, signed, form, existing, schemas.form_problems(refused), 422
+        )
     except ApiError as error:
         if error.status == 404:
             raise PageRefused(404, signed.viewer) from None
@@ -883,13 +791,13 @@ def _listed(kind: str) -> Callable[[State, Request], Awaitable[Response]]:
 
 async def add_unsubscribe(state: State, request: Request) -> Response:
     signed, form = await _posted(state, request)
-    email = _text(form, "email")
+    email = schemas.text(form, "email")
     try:
         added = await service.add_unsubscribe(
             signed.system, email, state.db, state.clock.timestamp()
         )
     except ValidationFailed as refused:
-        problems = _form_problems(refused)
+        problems = schemas.form_problems(refused)
         return await _listed_page(state, signed, "unsubscribes", {}, 422, problems=problems)
     shown = email.strip().lower()
     note = f"{shown} is unsubscribed." if added else f"{shown} was already unsubscribed."
@@ -919,7 +827,7 @@ async def list_users(state: State, request: Request) -> Response:
 
 async def invite_user(state: State, request: Request) -> Response:
     signed, form = await _posted(state, request)
-    fields = {name: _text(form, name).strip() for name in ("email", "name", "role")}
+    fields = {name: schemas.text(form, name).strip() for name in ("email", "name", "role")}
     problems = user_problems(fields["email"], fields["name"], fields["role"])
     if problems:
         listed = {field: [message] for field, message in problems.items()}

@@ -14,6 +14,8 @@ import jinja2
 
 from opengauge.server.storage.repositories.users import User
 
+PREFIX = "/console"
+
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("opengauge.server.console", "templates"),
     autoescape=True,
