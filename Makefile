@@ -29,8 +29,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## bench: PUT /records/ (mapping x database x workers), reads beside writes, the CLI import
-## and the sandbox start-up, against a bare ASGI ceiling (BENCH_ARGS="--only records" etc.)
+## bench: PUT /records/ (mapping x database x workers), reads beside writes, the CLI import,
+## the sandbox start-up and the console pages, against a bare ASGI ceiling (BENCH_ARGS="--only records" etc.)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
