@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser import chromium
 from tests.server.console.support import PASSWORD, admin_of, console_tenant, viewer_of
-from tests.support import MULTI_MAPPING, RunningServer, Tenant, access_token
+from tests.support import MULTI_MAPPING, RunningServer, Tenant, access_token, start_server
 
 SCREENS = (
     "/console/mappings",
@@ -43,6 +43,15 @@ SCREENS = (
 def browser() -> Iterator[Any]:
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One server on SQLite: these tests check what a browser shows and does; the storage
+    under the same requests is tested on both databases by the HTTP tests beside them."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'opengauge.db'}"
+    with start_server(url) as running:
+        yield running
 
 
 @pytest.fixture
