@@ -263,7 +263,12 @@ def test_the_user_manager_api_disabling_a_signed_in_user_ends_their_session(
 
 
 def test_a_user_of_one_system_reaches_nothing_of_another(server: RunningServer) -> None:
-    mine, theirs = console_tenant(server), console_tenant(server)
+    mine = console_tenant(server)
+    theirs = console_tenant(
+        server,
+        touchpoints=["Support", "Theirs only"],
+        campaigns=[{"name": "Their campaign", "filters": []}],
+    )
     client = signed_in(mine)
     their_user = server.rows(
         "SELECT id FROM console_users WHERE system_id = ? AND email = ?",
@@ -278,6 +283,8 @@ def test_a_user_of_one_system_reaches_nothing_of_another(server: RunningServer) 
         f"/console/apps/{theirs.client_id}/deactivate",
         f"/console/apps/{theirs.client_id}/delete",
         f"/console/users/{their_user}/disable",
+        "/console/campaigns/Their campaign/delete",
+        "/console/campaigns/Their campaign",
     ):
         response = client.post(path)
         assert response.status_code == 404, path
@@ -292,6 +299,18 @@ def test_a_user_of_one_system_reaches_nothing_of_another(server: RunningServer) 
     assert theirs_now == [("Contacts (Default)",)]
     assert reference in client.get("/console/mappings").text
     assert viewer_of(theirs) not in client.get("/console/users").text
+    assert client.get("/console/campaigns/Their campaign").status_code == 404
+    assert "Their campaign" not in client.get("/console/campaigns").text
+    gone = client.post("/console/touchpoints/delete", {"name": "Theirs only"})
+    assert gone.status_code == 404
+    assert "Theirs only" not in client.get("/console/touchpoints").text
+    assert server.rows(
+        "SELECT COUNT(*) FROM touchpoints WHERE system_id = ? AND name = 'Theirs only'",
+        (theirs.system_id,),
+    ) == [(1,)]
+    assert server.rows(
+        "SELECT COUNT(*) FROM campaigns WHERE system_id = ?", (theirs.system_id,)
+    ) == [(1,)]
     assert theirs.client_id not in client.get("/console/apps").text
 
 
