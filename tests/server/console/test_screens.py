@@ -170,6 +170,8 @@ def test_a_connected_app_shows_its_secret_once_and_the_secret_gets_a_token(
         )
         assert revoked.status_code == 401
         assert client.post(f"/console/apps/{client_id}/delete").status_code == 303
+        form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        assert http.post("/oauth2/token", data=form).status_code == 400
     assert client_id not in client.get("/console/apps").text
 
 
