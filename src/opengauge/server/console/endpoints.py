@@ -10,9 +10,10 @@ Viewers see every screen; a change they attempt gets a 403 page.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -32,10 +33,9 @@ from opengauge.server.console.pages import PREFIX, Viewer
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain.passwords import hash_password, verify_password
 from opengauge.server.errors import ApiError, Conflict, TooManyRequests, ValidationFailed
-from opengauge.server.http.bodies import parse_multipart, parse_off_loop, parse_urlencoded
 from opengauge.server.http.ratelimit import client_address
 from opengauge.server.http.rendering import JsonErrors, Reply
-from opengauge.server.http.responses import limited_body
+from opengauge.server.http.responses import form_fields
 from opengauge.server.http.routing import Family, Route, request_endpoint
 from opengauge.server.state import State
 from opengauge.server.storage.repositories.users import Session, User
@@ -151,18 +151,6 @@ async def _signed_in(state: State, request: Request) -> Signed:
     return Signed(found, token, request.url.path)
 
 
-async def _form(request: Request, state: State) -> dict[str, Any]:
-    """The posted form's fields; an unexpected content type gives none."""
-    body = await limited_body(request, state.settings.max_body_bytes)
-    content_type = request.headers.get("content-type", "")
-    kind = content_type.split(";", 1)[0].strip().lower()
-    if kind == "application/x-www-form-urlencoded":
-        return await parse_off_loop(parse_urlencoded, body)
-    if kind == "multipart/form-data":
-        return await parse_off_loop(parse_multipart, body, content_type)
-    return {}
-
-
 def _same(given: str, expected: str) -> bool:
     return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
 
@@ -171,7 +159,7 @@ async def _posted(state: State, request: Request, *, change: bool = True) -> tup
     """The signed-in user and the form of a POST, its CSRF token checked; a change by a
     Viewer is refused."""
     signed = await _signed_in(state, request)
-    form = await _form(request, state)
+    form = await form_fields(request, state.settings.max_body_bytes)
     if not _same(schemas.text(form, "csrf_token"), signed.session.csrf_token):
         raise FormExpired(signed.viewer)
     if change and not signed.user.is_administrator:
@@ -212,7 +200,7 @@ class _WrongCredentials(Exception):
 
 
 async def login(state: State, request: Request) -> Response:
-    form = await _form(request, state)
+    form = await form_fields(request, state.settings.max_body_bytes)
     email, password = schemas.text(form, "email").strip(), schemas.text(form, "password")
     next_path = schemas.next_path(schemas.text(form, "next"))
     if not _same(schemas.text(form, "login_token"), request.cookies.get(LOGIN_COOKIE, "")):
@@ -342,7 +330,7 @@ async def show_set_password(state: State, request: Request) -> Response:
 
 async def set_password(state: State, request: Request) -> Response:
     token = request.path_params["token"]
-    form = await _form(request, state)
+    form = await form_fields(request, state.settings.max_body_bytes)
     if await state.db.read(users.invited(token, state.clock)) is None:
         raise PageRefused(404)
     problems = schemas.password_problems(form)
@@ -410,13 +398,21 @@ async def show_mapping(state: State, request: Request) -> Response:
     return _mapping_page(signed.viewer, form, reference, form.rows, {})
 
 
-async def _read_or_404(state: State, operation: Any, signed: Signed) -> Any:
+@contextlib.contextmanager
+def _not_found_as_page(signed: Signed) -> Iterator[None]:
+    """A 404 of a use case (no such mapping, app, campaign in the user's system) as the
+    console's 404 page, with the user's navigation."""
     try:
-        return await state.db.read(operation)
+        yield
     except ApiError as error:
         if error.status == 404:
             raise PageRefused(404, signed.viewer) from None
         raise
+
+
+async def _read_or_404(state: State, operation: Any, signed: Signed) -> Any:
+    with _not_found_as_page(signed):
+        return await state.db.read(operation)
 
 
 async def save_mapping(state: State, request: Request) -> Response:
@@ -426,16 +422,13 @@ async def save_mapping(state: State, request: Request) -> Response:
     if schemas.text(posted, "more"):
         return _mapping_page(signed.viewer, form, path_reference, typed, {}, spare=5)
     try:
-        await service.save_mapping(
-            signed.system, form, path_reference, state.db, state.clock.timestamp()
-        )
+        with _not_found_as_page(signed):
+            await service.save_mapping(
+                signed.system, form, path_reference, state.db, state.clock.timestamp()
+            )
     except ValidationFailed as refused:
         problems = schemas.form_problems(refused)
         return _mapping_page(signed.viewer, form, path_reference, form.rows, problems, 422)
-    except ApiError as error:
-        if error.status == 404:
-            raise PageRefused(404, signed.viewer) from None
-        raise
     return _redirect(PREFIX + "/mappings")
 
 
@@ -447,12 +440,8 @@ async def delete_mapping(state: State, request: Request) -> Response:
 
 
 async def _run_or_404(state: State, operation: Any, signed: Signed) -> Any:
-    try:
+    with _not_found_as_page(signed):
         return await state.db.run(operation)
-    except ApiError as error:
-        if error.status == 404:
-            raise PageRefused(404, signed.viewer) from None
-        raise
 
 
 # -- connected apps -------------------------------------------------------------------
@@ -717,17 +706,14 @@ async def save_campaign(state: State, request: Request) -> Response:
     existing = request.path_params.get("name")
     form = schemas.read_campaign_form(posted)
     try:
-        await service.save_campaign(
-            signed.system, form, existing, state.db, state.clock.timestamp()
-        )
+        with _not_found_as_page(signed):
+            await service.save_campaign(
+                signed.system, form, existing, state.db, state.clock.timestamp()
+            )
     except ValidationFailed as refused:
         return await _campaign_page(
             state, signed, form, existing, schemas.form_problems(refused), 422
         )
-    except ApiError as error:
-        if error.status == 404:
-            raise PageRefused(404, signed.viewer) from None
-        raise
     return _redirect(PREFIX + "/campaigns")
 
 

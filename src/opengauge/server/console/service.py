@@ -59,10 +59,10 @@ def list_mappings(system: str) -> control.Operation:
 
 def find_mapping(system: str, reference: str) -> control.Operation:
     def operation(tx: Any) -> dict[str, Any]:
-        for mapping in control.list_mappings_of(tx, control.find_system(tx, system)):
-            if mapping["reference"] == reference:
-                return mapping
-        raise ResourceNotFound(f"The inbound mapping [{reference}] was not found.")
+        found = control.mapping_of(tx, control.find_system(tx, system), reference)
+        if found is None:
+            raise ResourceNotFound(f"The inbound mapping [{reference}] was not found.")
+        return found
 
     return operation
 

@@ -236,17 +236,23 @@ def delete_app(name: str, client_id: str) -> Operation:
 def list_mappings_of(tx: Tx, system_id: int) -> list[dict[str, Any]]:
     shown = []
     for reference in sandbox.mapping_references(tx, system_id):
-        mapping = mappings.get(tx, system_id, reference)
-        assert mapping is not None
-        shown.append(
-            {
-                "reference": mapping.reference,
-                "name": mapping.name,
-                "data_type": mapping.data_type,
-                "fields": dict(mapping.fields),
-            }
-        )
+        found = mapping_of(tx, system_id, reference)
+        assert found is not None
+        shown.append(found)
     return shown
+
+
+def mapping_of(tx: Tx, system_id: int, reference: str) -> dict[str, Any] | None:
+    """One mapping of the system as the control plane shows it, or None."""
+    mapping = mappings.get(tx, system_id, reference) if _may_exist(reference) else None
+    if mapping is None:
+        return None
+    return {
+        "reference": mapping.reference,
+        "name": mapping.name,
+        "data_type": mapping.data_type,
+        "fields": dict(mapping.fields),
+    }
 
 
 def put_mapping(name: str, mapping: MappingSpec, now: str) -> Operation:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opengauge.server.http.asgi import read_body
+from opengauge.server.http.bodies import parse_multipart, parse_off_loop, parse_urlencoded
 
 
 def json_response(
@@ -26,3 +27,17 @@ async def limited_body(request: Request, limit: int) -> bytes:
     bodies one way (a client gone mid-body is
     :class:`~opengauge.server.errors.ClientDisconnected`)."""
     return await read_body(request.receive, limit)
+
+
+async def form_fields(request: Request, limit: int) -> dict[str, Any]:
+    """The fields of a posted HTML form (urlencoded or multipart, parsed off the loop when
+    large); a body of any other content type gives none. The pages' forms read their posts
+    with it."""
+    body = await limited_body(request, limit)
+    content_type = request.headers.get("content-type", "")
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        return await parse_off_loop(parse_urlencoded, body)
+    if kind == "multipart/form-data":
+        return await parse_off_loop(parse_multipart, body, content_type)
+    return {}

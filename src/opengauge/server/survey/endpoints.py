@@ -6,16 +6,14 @@ These are pages for people, not API endpoints: every answer, refusals included, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from opengauge.server.errors import ApiError, InjectedFault, TooManyRequests
-from opengauge.server.http.bodies import parse_multipart, parse_off_loop, parse_urlencoded
 from opengauge.server.http.rendering import JsonErrors, Reply
-from opengauge.server.http.responses import limited_body
+from opengauge.server.http.responses import form_fields
 from opengauge.server.http.routing import Family, Route, request_endpoint
 from opengauge.server.state import State
 from opengauge.server.survey import pages, service
@@ -66,18 +64,6 @@ def _page_reply(body: str, status: int, headers: Mapping[str, str]) -> Reply:
 FAMILY = Family("survey", PageErrors())
 
 
-async def _form(request: Request, state: State) -> dict[str, Any]:
-    """The posted form's fields; an unexpected content type gives none."""
-    body = await limited_body(request, state.settings.max_body_bytes)
-    content_type = request.headers.get("content-type", "")
-    kind = content_type.split(";", 1)[0].strip().lower()
-    if kind == "application/x-www-form-urlencoded":
-        return await parse_off_loop(parse_urlencoded, body)
-    if kind == "multipart/form-data":
-        return await parse_off_loop(parse_multipart, body, content_type)
-    return {}
-
-
 def _provenance(request: Request, state: State) -> Provenance:
     public = urlsplit(state.settings.base_url)
     own = (
@@ -101,7 +87,7 @@ async def show_survey(state: State, request: Request) -> Response:
 async def submit_answer(state: State, request: Request) -> Response:
     code = request.path_params["code"]
     await _count_submission(code, state)
-    answer = read_answer(await _form(request, state))
+    answer = read_answer(await form_fields(request, state.settings.max_body_bytes))
     await service.submit_answer(
         code, answer, _provenance(request, state), db=state.db, clock=state.clock
     )
@@ -116,7 +102,7 @@ async def show_unsubscribe(state: State, request: Request) -> Response:
 
 async def unsubscribe(state: State, request: Request) -> Response:
     await _count_submission(request.path_params["code"], state)
-    form_token = read_token(await _form(request, state))
+    form_token = read_token(await form_fields(request, state.settings.max_body_bytes))
     await service.unsubscribe(
         request.path_params["code"],
         form_token,
