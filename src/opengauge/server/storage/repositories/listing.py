@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from opengauge.server.storage.repositories.outbox import FAILED, QUEUED
-from opengauge.server.storage.transaction import Tx
+from opengauge.server.storage.transaction import Row, Tx
 
 #: Ids are 32-bit integers on PostgreSQL: a larger number names no row (and psycopg would
 #: send it as a type the column can't be compared with).
@@ -118,20 +118,8 @@ def accounts(
 ) -> list[AccountRow]:
     """Up to ``limit`` accounts: newest first, or those whose name starts with ``name``
     in name order (the cursor is then the id of the account shown last)."""
-    if name is None:
-        newest, params = _newest("a.", system_id, after, limit)
-        return [AccountRow(*row) for row in tx.all(f"{_ACCOUNT_COLUMNS} WHERE {newest}", params)]
-    where, params = name.condition("a.name")
-    if after is not None:
-        last = tx.scalar(
-            "SELECT name FROM accounts WHERE system_id = ? AND id = ?", (system_id, after)
-        )
-        if last is not None:
-            where += " AND a.name > ?"
-            params.append(last)
-    rows = tx.all(
-        f"{_ACCOUNT_COLUMNS} WHERE a.system_id = ?{where} ORDER BY a.name LIMIT ?",
-        (system_id, *params, limit),
+    rows = _newest_or_matching(
+        tx, _ACCOUNT_COLUMNS, ("accounts", "a", "name"), system_id, after, name, limit
     )
     return [AccountRow(*row) for row in rows]
 
@@ -257,22 +245,41 @@ def contacts(
 ) -> list[ContactRow]:
     """Up to ``limit`` contacts: newest first, or those whose key starts with ``key``, in
     key order (the cursor is then the id of the contact shown last)."""
-    if key is None:
-        newest, params = _newest("c.", system_id, after, limit)
-        return [ContactRow(*row) for row in tx.all(f"{_CONTACT_COLUMNS} WHERE {newest}", params)]
-    where, params = key.condition("c.key")
-    if after is not None:
-        last = tx.scalar(
-            "SELECT key FROM contacts WHERE system_id = ? AND id = ?", (system_id, after)
-        )
-        if last is not None:
-            where += " AND c.key > ?"
-            params.append(last)
-    rows = tx.all(
-        f"{_CONTACT_COLUMNS} WHERE c.system_id = ?{where} ORDER BY c.key LIMIT ?",
-        (system_id, *params, limit),
+    rows = _newest_or_matching(
+        tx, _CONTACT_COLUMNS, ("contacts", "c", "key"), system_id, after, key, limit
     )
     return [ContactRow(*row) for row in rows]
+
+
+def _newest_or_matching(
+    tx: Tx,
+    select: str,
+    searched: tuple[str, str, str],
+    system_id: int,
+    after: int | None,
+    prefix: Prefix | None,
+    limit: int,
+) -> list[Row]:
+    """The rows of ``select`` newest first, or those whose unique column (``searched``:
+    table, alias, column) starts with ``prefix``, in that column's order; the cursor
+    ``after`` is an id either way (looked up to its column's value for a search)."""
+    table, alias, column = searched
+    if prefix is None:
+        newest, params = _newest(f"{alias}.", system_id, after, limit)
+        return tx.all(f"{select} WHERE {newest}", params)
+    where, params = prefix.condition(f"{alias}.{column}")
+    if after is not None:
+        last = tx.scalar(
+            f"SELECT {column} FROM {table} WHERE system_id = ? AND id = ?",  # noqa: S608
+            (system_id, after),
+        )
+        if last is not None:
+            where += f" AND {alias}.{column} > ?"
+            params.append(last)
+    return tx.all(
+        f"{select} WHERE {alias}.system_id = ?{where} ORDER BY {alias}.{column} LIMIT ?",
+        (system_id, *params, limit),
+    )
 
 
 # -- survey records -------------------------------------------------------------------
