@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -14,8 +16,12 @@ _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MIN_LENGTH = 8
 MAX_LENGTH = 256
 
-#: Checked when an e-mail has no user, so a sign-in takes as long whether or not it exists.
-_NOBODY = _HASHER.hash("no user has this password")
+
+@functools.cache
+def _nobody() -> str:
+    """Checked when an e-mail has no user, so a sign-in takes as long whether or not it
+    exists; made on first use, not when every process that reads a seed imports this."""
+    return _HASHER.hash("no user has this password")
 
 
 def hash_password(password: str) -> str:
@@ -25,7 +31,7 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, stored: str | None) -> bool:
     """Whether ``password`` matches ``stored``; with no hash, as slow as a real check."""
     try:
-        return _HASHER.verify(stored or _NOBODY, password) and stored is not None
+        return _HASHER.verify(stored or _nobody(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
