@@ -25,6 +25,10 @@ ALLOWED = frozenset(
         ("console", "seed"),  # ... which take the seed file's entries
         ("console", "users"),  # the console signs users in through the users use cases
         ("console", "v4_1"),  # ... and edits the division tree with the 4.1 hierarchy rules
+        ("console", "reporting"),  # the dashboard's figures ...
+        ("v4_1", "reporting"),  # ... are the 4.1 NPS report's
+        ("console", "workflow"),  # the Follow-up screen changes a follow-up ...
+        ("v4_1", "workflow"),  # ... as POST /v4.1/workflow does
     }
 )
 #: SQL statements as they start in a string literal.
@@ -174,7 +178,16 @@ HTTP_FAMILIES = (
 )
 #: Packages that serve no routes: plumbing, pure rules, storage, and use cases shared by
 #: families (seed by the control plane, anonymization by rest and v4_1, outbox by the app).
-OTHER_PACKAGES = ("anonymization", "domain", "http", "outbox", "seed", "storage")
+OTHER_PACKAGES = (
+    "anonymization",
+    "domain",
+    "http",
+    "outbox",
+    "reporting",
+    "seed",
+    "storage",
+    "workflow",
+)
 #: What ``http/`` may import from the server: the wire errors, the settings, the log format.
 HTTP_MAY_IMPORT = {"errors", "settings", "logs"}
 

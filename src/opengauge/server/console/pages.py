@@ -34,19 +34,23 @@ class NavItem:
 
 #: The navigation, named as in the CustomerGauge documents.
 NAVIGATION = (
+    NavItem("Dashboard", "/console/dashboard"),
     NavItem("Inbound Mapping", "/console/mappings"),
     NavItem("Connected Apps", "/console/apps"),
     NavItem("API Key", "/console/api-key"),
     NavItem("Touchpoints", "/console/touchpoints"),
+    NavItem("Branding", "/console/branding"),
     NavItem("Segments", "/console/segments"),
     NavItem("Hierarchy", "/console/hierarchy"),
     NavItem("Duplication Rule", "/console/duplication-rule"),
     NavItem("Campaigns", "/console/campaigns"),
+    NavItem("Drivers", "/console/drivers"),
     NavItem("Unsubscribes", "/console/unsubscribes"),
     NavItem("Bounces", "/console/bounces"),
     NavItem("Accounts", "/console/accounts"),
     NavItem("Contacts", "/console/contacts"),
     NavItem("Survey Records", "/console/survey-records"),
+    NavItem("Follow-up", "/console/follow-up"),
     NavItem("Outbox", "/console/outbox"),
     NavItem("Revenue Uploads", "/console/revenue-uploads"),
     NavItem("Users", "/console/users", administrators_only=True),

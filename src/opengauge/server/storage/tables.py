@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -56,6 +57,22 @@ systems = Table(
     Column("duplication_days", Integer, nullable=False, default=0),
     Column("duplication_fields", Text, nullable=False, default="[]"),
     Column("created_at", TIMESTAMP, nullable=False),
+    # What a survey shows the customer (null: the system's name, the default colour, no link).
+    Column("display_name", String(128), nullable=True),
+    Column("brand_colour", String(7), nullable=True),
+    Column("privacy_url", String(512), nullable=True),
+)
+
+#: A system's logo, uploaded in the console and served to its survey pages.
+system_logos = Table(
+    "system_logos",
+    metadata,
+    Column("system_id", Integer, ForeignKey("systems.id", ondelete="CASCADE"), primary_key=True),
+    Column("content_type", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    # SHA-256 of the data: the logo's URL changes with it, so it can be cached for good.
+    Column("digest", String(64), nullable=False),
+    Column("updated_at", TIMESTAMP, nullable=False),
 )
 
 signing_keys = Table(
@@ -97,6 +114,8 @@ touchpoints = Table(
     Column("id", Integer, primary_key=True),
     _system_fk(),
     Column("name", String(128), nullable=False),
+    # The survey question for this touchpoint (null: the standard recommend question).
+    Column("question", Text, nullable=True),
     UniqueConstraint("system_id", "name"),
 )
 
@@ -266,7 +285,8 @@ revenue_months = Table(
     # The first day of the month, YYYY-MM-01.
     Column("month", DATE, nullable=False),
     Column("amount", Numeric(18, 2), nullable=False),
-    Index(None, "system_id", "account_id", "month"),
+    # With the amount, reporting sums each account's months of a period from the index alone.
+    Index(None, "system_id", "account_id", "month", "amount"),
 )
 
 survey_records = Table(
@@ -314,6 +334,109 @@ survey_records = Table(
         sqlite_where=text("date_response IS NULL"),
         postgresql_where=text("date_response IS NULL"),
     ),
+    # Reporting counts scores over a period, one index per way of slicing them; each covers
+    # the count, and only answered records are in it (invitations cost no entry).
+    *(
+        Index(
+            f"ix_survey_records_scores_by_{name}",
+            "system_id",
+            *columns,
+            sqlite_where=text("nps IS NOT NULL"),
+            postgresql_where=text("nps IS NOT NULL"),
+        )
+        for name, columns in (
+            ("date", ("date_response", "nps", "touchpoint_id", "division_id")),
+            ("touchpoint", ("touchpoint_id", "date_response", "nps", "division_id")),
+            ("division", ("division_id", "date_response", "nps", "touchpoint_id")),
+            ("account", ("account_id", "date_response", "nps", "touchpoint_id", "division_id")),
+        )
+    ),
+)
+
+#: Drivers ("reasons" in the 4.1 suite): what a customer may say influenced their score.
+drivers = Table(
+    "drivers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column("reason_code", String(32), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    # pos (shown for scores 9-10) or neg (0-8).
+    Column("good_bad", String(3), nullable=False),
+    # A level 2 driver names its level 1 driver's label here; empty for level 1.
+    Column("category_main", String(128), nullable=False, default=""),
+    Column("level", Integer, nullable=False),
+    Column("label", String(255), nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
+    UniqueConstraint("system_id", "reason_code"),
+)
+
+#: The drivers an answer chose. The record's score, period and slices are copied here when
+#: the answer is stored, so that counting a driver over a period reads this table alone.
+record_drivers = Table(
+    "record_drivers",
+    metadata,
+    Column(
+        "survey_record_id",
+        Integer,
+        ForeignKey("survey_records.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("driver_id", Integer, ForeignKey("drivers.id", ondelete="CASCADE"), primary_key=True),
+    _system_fk(),
+    Column("date_response", TIMESTAMP, nullable=False),
+    Column("nps", Integer, nullable=False),
+    Column("touchpoint_id", Integer, nullable=True),
+    Column("division_id", Integer, nullable=True),
+    Index(
+        "ix_record_drivers_by_driver",
+        "system_id",
+        "driver_id",
+        "date_response",
+        "nps",
+        "touchpoint_id",
+        "division_id",
+    ),
+)
+
+#: The follow-up of a survey record (closing the loop): its current state.
+workflows = Table(
+    "workflows",
+    metadata,
+    Column(
+        "survey_record_id",
+        Integer,
+        ForeignKey("survey_records.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _system_fk(),
+    # OPEN, IN-PROGRESS, CLOSED, or an extended status 0-99 as its digits.
+    Column("status", String(16), nullable=False),
+    # A console user's e-mail (lower case), or null.
+    Column("assigned_to", String(255), nullable=True),
+    Column("updated_at", TIMESTAMP, nullable=False),
+    Index(None, "system_id", "status"),
+)
+
+#: Every change of a follow-up: who, when, and what they set.
+workflow_events = Table(
+    "workflow_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _system_fk(),
+    Column(
+        "survey_record_id",
+        Integer,
+        ForeignKey("survey_records.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("at", TIMESTAMP, nullable=False),
+    # A console user's e-mail, a connected app's name, or api_key.
+    Column("by", String(255), nullable=False),
+    Column("status", String(16), nullable=True),
+    Column("assigned_to", String(255), nullable=True),
+    Column("comment", Text, nullable=True),
+    Index(None, "survey_record_id", "id"),
 )
 
 outbox = Table(

@@ -8,6 +8,9 @@ from opengauge.server.storage.transaction import Tx
 
 #: Every table holding a system's data, children before the tables they refer to.
 TENANT_TABLES = (
+    "record_drivers",
+    "workflow_events",
+    "workflows",
     "outbox",
     "revenue_months",
     "revenue_lines",
@@ -21,6 +24,8 @@ TENANT_TABLES = (
     "unsubscribes",
     "bounces",
     "campaigns",
+    "drivers",
+    "system_logos",
     "mappings",
     "segments",
     "touchpoints",

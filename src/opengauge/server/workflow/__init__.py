@@ -1,0 +1,1 @@
+"""Closing the loop: the follow-up of a survey record, its status, assignee and history."""
