@@ -1,6 +1,6 @@
 """Net Promoter Score arithmetic (spec section 11).
 
-Promoters score 9-10, passives 7-8, detractors 0-6; NPS = 100 × (promoters − detractors) /
+Promoters score 9-10, passives 7-8, detractors 0-6; NPS = 100 * (promoters - detractors) /
 responses, and a period with no responses has no score (None), never 0. The figures are
 exact fractions until they are shown, with one decimal, rounded half away from zero.
 """
@@ -61,7 +61,7 @@ def category(score: int) -> str:
 
 
 def weighted(pairs: Iterable[tuple[Fraction | None, Decimal | int]]) -> Fraction | None:
-    """Σ(weight × NPS) / Σ weight over the pairs with a score and a positive weight.
+    """sum(weight * NPS) / sum(weight) over the pairs with a score and a positive weight.
 
     The revenue-weighted NPS: each account's score weighted by its revenue in the period;
     accounts without a score or without revenue take no part, and none at all → None.
