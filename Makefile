@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-## screenshots: docs/images/console-*.png, from the demo in Debian's Chromium
+## screenshots: docs/images/console-*.png and reporting-*.png, from the demo in Debian's Chromium
 screenshots: $(STAMP)
 	$(BIN)/python docs/console_screenshots.py
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from console import TARGET_MS as CONSOLE_TARGET_MS
 from console import ConsoleTimes
+from dashboard import TARGET_MS as DASHBOARD_TARGET_MS
+from dashboard import DashboardTimes
 from import_speed import TARGET_ROWS_PER_S, Imported
 from load import Result
 from paging import TARGET_EXPORT_PER_S, TARGET_P99_FACTOR, Reads
@@ -141,6 +143,20 @@ def console(found: ConsoleTimes) -> None:
         print(f"  {page.path:<48} median {page.median:6.1f} ms   worst {page.worst:6.1f} ms")
 
 
+def dashboard(found: DashboardTimes) -> None:
+    print()
+    default = found.default
+    print(
+        f"dashboard on {found.kind} with {found.records:,} survey records, {found.accounts:,}"
+        " accounts "
+        f"(loaded in {found.load_seconds:.0f} s): {default.label} median "
+        f"{default.median:.1f} ms (worst {default.worst:.1f} ms)   target <= "
+        f"{DASHBOARD_TARGET_MS:g} ms   {verdict(found.ok)}"
+    )
+    for view in found.views:
+        print(f"  {view.label:<32} median {view.median:6.1f} ms   worst {view.worst:6.1f} ms")
+
+
 def summary(
     ceiling_result: Result | None,
     found_lean: Lean | None,
@@ -149,6 +165,7 @@ def summary(
     found_import: Imported | None,
     found_sandbox: Startup | None,
     found_console: list[ConsoleTimes] | None = None,
+    found_dashboard: list[DashboardTimes] | None = None,
 ) -> dict[str, Any]:
     """Everything measured, for ``--json``."""
     return {
@@ -174,5 +191,9 @@ def summary(
         "console": [
             {**asdict(found), "slowest": found.slowest.path, "pass": found.ok}
             for found in found_console or []
+        ],
+        "dashboard": [
+            {**asdict(found), "default_median_ms": found.default.median, "pass": found.ok}
+            for found in found_dashboard or []
         ],
     }

@@ -10,7 +10,9 @@ Parts (``--only`` picks some, comma-separated; all by default):
 - ``import``: ``opengauge import records`` rows/s (``import_speed.py``);
 - ``sandbox``: a fresh ``mock_customergauge()`` sandbox's start-up (``sandbox.py``);
 - ``console``: the slowest console page with 100,000 survey records, on SQLite and
-  PostgreSQL (``console.py``).
+  PostgreSQL (``console.py``);
+- ``dashboard``: the NPS dashboard's server time with 1,000,000 survey records and 50,000
+  accounts, each view and the 4.1 NPS report, on SQLite and PostgreSQL (``dashboard.py``).
 
 The server runs on CPU 0 and the load on CPU 1 (``harness.py``); wrk drives the load when
 installed, else a Python generator (``load.py``). Only loopback addresses are used.
@@ -34,6 +36,7 @@ from types import FrameType
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import console
+import dashboard
 import import_speed
 import paging
 import records
@@ -45,7 +48,7 @@ from load import Generator, Load
 from workloads import SEED, WORKLOADS
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-PARTS = ("records", "export", "import", "sandbox", "console")
+PARTS = ("records", "export", "import", "sandbox", "console", "dashboard")
 
 
 def _names(text: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -91,6 +94,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="console: databases [sqlite,postgres]",
     )
     parser.add_argument(
+        "--dashboard-records",
+        type=int,
+        default=dashboard.RECORDS,
+        help=f"dashboard: survey records [{dashboard.RECORDS}]",
+    )
+    parser.add_argument(
+        "--dashboard-databases",
+        default="sqlite,postgres",
+        help="dashboard: databases [sqlite,postgres]",
+    )
+    parser.add_argument(
         "--generator",
         choices=("auto", "wrk", "python"),
         default="auto",
@@ -103,6 +117,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.mapping_names = _names(args.mappings, tuple(WORKLOADS), "--mappings")
         args.database_names = _names(args.databases, KINDS, "--databases")
         args.console_names = _names(args.console_databases, KINDS, "--console-databases")
+        args.dashboard_names = _names(args.dashboard_databases, KINDS, "--dashboard-databases")
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
     if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.names < 1:
@@ -122,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     log_lines: list[str] = []
     ceiling = reads = imported = startup = None
     pages: list[console.ConsoleTimes] = []
+    views: list[dashboard.DashboardTimes] = []
     lean: records.Lean | None = None
     rows: list[records.Measured] = []
     try:
@@ -201,11 +217,20 @@ def main(argv: list[str] | None = None) -> int:
                     log_lines += found.log_lines
                     pages.append(found)
                     report.console(found)
+            if "dashboard" in args.parts:
+                for kind in args.dashboard_names:
+                    measured = dashboard.measure(
+                        pinning, workdir, kind=kind, records=args.dashboard_records
+                    )
+                    problems += measured.problems
+                    log_lines += measured.log_lines
+                    views.append(measured)
+                    report.dashboard(measured)
     except BenchBroken as exc:
         print(f"\n*** BENCH BROKEN: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        summary = report.summary(ceiling, lean, rows, reads, imported, startup, pages)
+        summary = report.summary(ceiling, lean, rows, reads, imported, startup, pages, views)
         summary |= {"pinning": pinning.note, "problems": problems, "server_log": log_lines}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

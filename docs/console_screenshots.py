@@ -1,4 +1,5 @@
-"""Make the screenshots of docs/console.md from the demo: ``make screenshots``.
+"""Make the screenshots of docs/console.md and docs/reporting.md from the demo:
+``make screenshots``.
 
 Starts ``opengauge serve --demo`` on a free port in a temporary folder, signs in with
 Debian's Chromium (Playwright drives it; nothing is downloaded) and saves one PNG per screen
@@ -17,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -50,25 +52,48 @@ def _demo_server() -> Iterator[str]:
             process.wait(10)
 
 
-def _shoot(page: Page, name: str) -> None:
-    page.screenshot(path=str(IMAGES / f"console-{name}.png"), full_page=True)
-    print(f"docs/images/console-{name}.png")
+def _shoot(page: Page, name: str, prefix: str = "console") -> None:
+    page.screenshot(path=str(IMAGES / f"{prefix}-{name}.png"), full_page=True)
+    print(f"docs/images/{prefix}-{name}.png")
 
 
-def _personal_link(base: str) -> None:
-    """One survey record for the Survey Records screen, made the way an integration would."""
+def _personal_link(base: str, email: str = "joe@example.com", first_name: str = "Joe") -> str:
+    """A survey record made the way an integration would; its survey link."""
     import httpx
 
     form = {"grant_type": "client_credentials", "client_id": "demo-client"}
     token = httpx.post(
         base + "/oauth2/token", data={**form, "client_secret": "demo-secret"}
     ).json()["access_token"]
-    record = {"Email": "joe@example.com", "First Name": "Joe", "Touchpoint": "Support"}
-    httpx.put(
+    record = {"Email": email, "First Name": first_name, "Touchpoint": "Support"}
+    created = httpx.put(
         base + "/personal-link/",
         json={"configuration": "survey", "record": record},
         headers={"Authorization": f"Bearer {token}"},
-    ).raise_for_status()
+    )
+    created.raise_for_status()
+    return str(created.json()["data"]["survey_link"])
+
+
+def _reporting(browser: Any, page: Page, base: str) -> None:
+    """The dashboard, a detractor's follow-up, and the branded survey in Dutch on a phone."""
+    page.get_by_role("link", name="Dashboard").click()
+    _shoot(page, "dashboard", "reporting")
+    page.get_by_role("link", name="Follow-up").click()
+    _shoot(page, "follow-up", "reporting")
+    page.get_by_role("row").nth(1).get_by_role("link").first.click()
+    page.get_by_role("heading", name="History").wait_for()
+    _shoot(page, "follow-up-record", "reporting")
+    link = _personal_link(base, "ilse@example.com", "Ilse")
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-NL")
+    survey = phone.new_page()
+    survey.goto(link)
+    _shoot(survey, "survey", "reporting")
+    survey.locator("label[for=score-4]").click()
+    survey.get_by_role("button").click()
+    survey.get_by_role("group").wait_for()
+    _shoot(survey, "survey-drivers", "reporting")
+    phone.close()
 
 
 def main() -> None:
@@ -82,7 +107,9 @@ def main() -> None:
         page.get_by_label("Email").fill("demo@example.com")
         page.get_by_label("Password").fill("demo-password")
         page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("heading", name="Inbound Mapping").wait_for()
+        page.get_by_role("heading", name="Dashboard").wait_for()
+        _reporting(browser, page, base)
+        page.get_by_role("link", name="Inbound Mapping").click()
         _shoot(page, "inbound-mapping")
         page.get_by_role("link", name="+New Mapping").click()
         page.get_by_label("Configuration name").fill("Webshop orders")

@@ -24,7 +24,7 @@ ALLOWED = frozenset(
         ("console", "control"),  # the console changes configuration through its use cases
         ("console", "seed"),  # ... which take the seed file's entries
         ("console", "users"),  # the console signs users in through the users use cases
-        ("console", "v4_1"),  # ... and edits the division tree with the 4.1 hierarchy rules
+        ("console", "v4_1"),  # ... and edits the division tree and drivers with the 4.1 rules
         ("console", "reporting"),  # the dashboard's figures ...
         ("v4_1", "reporting"),  # ... are the 4.1 NPS report's
         ("console", "workflow"),  # the Follow-up screen changes a follow-up ...

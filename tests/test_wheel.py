@@ -88,7 +88,11 @@ def test_the_installed_wheel_serves_a_console_page_and_a_survey_page(tmp_path: P
             link = created.json()["data"]["survey_link"].replace("localhost", "127.0.0.1")
             survey = http.get(link)
             assert survey.status_code == 200
-            assert "How likely are you to recommend demo" in survey.text
+            assert "How likely are you to recommend Demo Company" in survey.text
+            # The Dutch catalogue ships in the wheel too (compiled on first use).
+            dutch = http.get(link, headers={"Accept-Language": "nl"})
+            assert '<html lang="nl">' in dutch.text
+            assert "Hoe waarschijnlijk is het dat u Demo Company aanbeveelt" in dutch.text
     finally:
         server.terminate()
         server.communicate(timeout=30)

@@ -17,7 +17,7 @@ def test_only_some_parts_and_configurations() -> None:
 
 def test_everything_by_default() -> None:
     args = parse_args([])
-    assert args.parts == ("records", "export", "import", "sandbox", "console")
+    assert args.parts == ("records", "export", "import", "sandbox", "console", "dashboard")
     assert args.database_names == ("sqlite", "postgres")
     assert args.console_names == ("sqlite", "postgres")
     assert args.mapping_names == ("contact", "account")

@@ -144,7 +144,8 @@ def test_demo_walkthrough_runs_verbatim(serve: ServerProcesses, tmp_path: Path) 
     with httpx.Client() as http:
         page = http.get(link.group(1).replace("localhost", "127.0.0.1"))
     assert page.status_code == 200
-    assert "How likely are you to recommend demo to a friend or colleague?" in page.text
+    # The demo tenant's display name (demo.yaml), not its system name.
+    assert "How likely are you to recommend Demo Company to a friend or colleague?" in page.text
 
 
 def test_serve_fails_cleanly_on_a_bad_seed(tmp_path: Path) -> None:
@@ -274,7 +275,9 @@ def test_readme_cli_snippet_runs_against_the_demo(serve: ServerProcesses, tmp_pa
         json.loads(line)
         for line in (tmp_path / "pending.jsonl").read_text(encoding="utf-8").splitlines()
     ]
-    assert [record["email"] for record in pending] == ["ann@example.com"]
+    # The demo's sample invitations nobody answered come first, then Ann's, the newest.
+    assert pending[-1]["email"] == "ann@example.com"
+    assert {record["number_order"][:7] for record in pending[:-1]} == {"SAMPLE-"}
 
 
 def test_seed_validate_and_apply_agree_on_escaped_surrogates(tmp_path: Path) -> None:

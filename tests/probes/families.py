@@ -222,6 +222,9 @@ _MODULES = (
     ("DELETE", "hierarchy"),
     ("POST", "company/revenue_file_automate"),
     ("GET", "file/company-revenue"),
+    ("GET", "reasons"),
+    ("POST", "reasons"),
+    ("PUT", "reasons"),
 )
 _v41_fields = {
     "email": _contact_values,
@@ -234,6 +237,13 @@ _v41_fields = {
     "division": plausible("Netherlands", "Global", "Amsterdam", ""),
     "parent": plausible("Global", "Netherlands", "Nowhere"),
     "division_to_update": plausible("North Holland", "Global", ""),
+    "show_for": plausible("Promoter", "Detractor&Neutral", "Detractor", "x"),
+    "reason_code": plausible("1001", "1002", "", "a b", "x" * 40),
+    "good_bad": plausible("pos", "neg", "NEG", "good", ""),
+    "level": plausible("1", "2", "0", "3", "x"),
+    "category_main": plausible("Support", "Netherlands", ""),
+    "position": plausible("0", "6", "-1", "1000000", "x"),
+    "label": plausible("Support", "Slow answers", "", "a\nb"),
     "api_key": plausible("__API_KEY__"),
 }
 _CSV = (

@@ -129,8 +129,9 @@ Demo tenant ready: client id {DEMO_CLIENT_ID}, client secret {DEMO_CLIENT_SECRET
     -H "Content-Type: application/json" \\
     -d '{{"configuration": "survey", "record": {{"Email": "joe@example.com", "First Name": "Joe", "Touchpoint": "Support"}}}}'
 
-  # 6. after answering, the response is in the export
-  curl -s -w '\\n' "{base}/v7/rest/sync/responses?per_page=10" -H "Authorization: Bearer $TOKEN"
+  # 6. after answering, today's responses are in the export (the demo's samples are older)
+  curl -gs -w '\\n' "{base}/v7/rest/sync/responses?period[field]=date_survey_response&period[start]=$(date -u +%F)" \\
+    -H "Authorization: Bearer $TOKEN"
 """
 
 

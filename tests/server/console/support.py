@@ -28,7 +28,13 @@ def console_tenant(
 ) -> Tenant:
     """A fresh system with an Administrator and a Viewer (both with :data:`PASSWORD`)."""
     name = f"c-{uuid.uuid4().hex[:10]}"
-    users = users or [
+    return create_tenant(server, name, users=users or console_users(name), **extra)
+
+
+def console_users(name: str) -> list[dict[str, Any]]:
+    """The seed entries of system ``name``'s Administrator and Viewer (:func:`admin_of`,
+    :func:`viewer_of`), both with :data:`PASSWORD`."""
+    return [
         {
             "email": f"admin@{name}.example.com",
             "name": "Ada Admin",
@@ -42,7 +48,6 @@ def console_tenant(
             "password": PASSWORD,
         },
     ]
-    return create_tenant(server, name, users=users, **extra)
 
 
 @dataclass

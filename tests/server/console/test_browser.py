@@ -10,11 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import chromium
+from tests.browser import chromium, serious_violations
 from tests.server.console.support import PASSWORD, admin_of, console_tenant, viewer_of
 from tests.support import MULTI_MAPPING, RunningServer, Tenant, access_token, start_server
 
 SCREENS = (
+    "/console/dashboard",
     "/console/mappings",
     "/console/mappings/new",
     "/console/mappings/contact",
@@ -23,12 +24,15 @@ SCREENS = (
     "/console/users",
     "/console/password",
     "/console/touchpoints",
+    "/console/branding",
     "/console/segments",
     "/console/hierarchy",
     "/console/duplication-rule",
     "/console/campaigns",
     "/console/campaigns/new",
     "/console/campaigns/All links",
+    "/console/drivers",
+    "/console/drivers/1001",
     "/console/unsubscribes",
     "/console/bounces",
     "/console/accounts",
@@ -56,8 +60,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 @pytest.fixture
 def tenant(server: RunningServer) -> Tenant:
-    """A console tenant whose personal links match a campaign."""
-    return console_tenant(server, campaigns=[{"name": "All links", "filters": []}])
+    """A console tenant whose personal links match a campaign, with a driver."""
+    return console_tenant(
+        server,
+        campaigns=[{"name": "All links", "filters": []}],
+        drivers=[{"label": "Price", "good_bad": "neg", "reason_code": "1001"}],
+    )
 
 
 @pytest.fixture
@@ -75,18 +83,7 @@ def _sign_in(page: Any, base_url: str, email: str, password: str = PASSWORD) -> 
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Inbound Mapping").wait_for()
-
-
-def _serious(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    page.get_by_role("heading", name="Dashboard").wait_for()
 
 
 def test_a_mapping_made_in_the_console_takes_a_personal_link_from_a_new_app(
@@ -95,6 +92,7 @@ def test_a_mapping_made_in_the_console_takes_a_personal_link_from_a_new_app(
     """Journeys 1 and 2: the mapping "Webshop orders", then a Connected App's secret."""
     base = tenant.server.base_url
     _sign_in(page, base, admin_of(tenant))
+    page.get_by_role("link", name="Inbound Mapping").click()
     page.get_by_role("link", name="+New Mapping").click()
     page.get_by_label("Configuration name").fill("Webshop orders")
     page.get_by_label("Data type").select_option("Multi-Object")
@@ -189,7 +187,7 @@ def test_a_viewer_sees_every_screen_and_no_change_button(page: Any, tenant: Tena
     _sign_in(page, base, viewer_of(tenant))
     nav = page.get_by_role("navigation", name="Console").get_by_role("link").all_inner_texts()
     assert "Users" not in nav
-    assert nav[:3] == ["Inbound Mapping", "Connected Apps", "API Key"]
+    assert nav[:3] == ["Dashboard", "Inbound Mapping", "Connected Apps"]
     for path in SCREENS:
         response = page.goto(base + path)
         if path in ("/console/users", "/console/mappings/new", "/console/campaigns/new"):
@@ -229,25 +227,25 @@ def test_every_screen_passes_axe_and_fits_a_phone(browser: Any, tenant: Tenant, 
         page = context.new_page()
         base = tenant.server.base_url
         page.goto(base + "/console/login")
-        assert _serious(page) == [], "/console/login"
+        assert serious_violations(page) == [], "/console/login"
         _sign_in(page, base, admin_of(tenant))
         for path in SCREENS:
             page.goto(base + path)
-            assert _serious(page) == [], path
+            assert serious_violations(page) == [], path
             wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
             assert not wide, f"{path} scrolls sideways at {width} px"
         # The pages with a one-time secret and with refused input.
         page.goto(base + "/console/apps")
         page.get_by_label("Name").fill("Phone app")
         page.get_by_role("button", name="Create app").click()
-        assert _serious(page) == [], "app created"
+        assert serious_violations(page) == [], "app created"
         page.goto(base + "/console/mappings/new")
         page.get_by_label("Configuration name").fill("Broken")
         page.get_by_label("Field Heading 1", exact=True).fill("Name")
         page.get_by_label("Target field 1", exact=True).fill("nothing.here")
         page.get_by_role("button", name="Save mapping", exact=True).last.click()
         page.get_by_role("heading", name="There is a problem").wait_for()
-        assert _serious(page) == [], "refused mapping"
+        assert serious_violations(page) == [], "refused mapping"
     finally:
         context.close()
 
@@ -263,12 +261,12 @@ def test_signing_in_and_moving_around_by_keyboard(page: Any, tenant: Tenant) -> 
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.get_by_role("heading", name="Inbound Mapping").wait_for()
+    page.get_by_role("heading", name="Dashboard").wait_for()
     page.wait_for_load_state("load")  # the new page has the focus, not the form just posted
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
-    page.wait_for_url("**/console/mappings#content")
+    page.wait_for_url("**/console/dashboard#content")
     # A mapping saved with Enter from a field: the form's first submit button is Save.
     page.goto(base + "/console/mappings/new")
     page.get_by_label("Configuration name").fill("Keyboard")

@@ -263,3 +263,46 @@ def test_a_console_invitation_is_mailed_with_its_link_even_to_an_unsubscribed_ad
         "SELECT kind, survey_record_id, status FROM outbox WHERE system_id = ?",
         (tenant.system_id,),
     ) == [("console", None, "SENT")]
+
+
+def test_a_follow_up_assignment_is_mailed_and_leaves_its_record_as_it_was(
+    server: RunningServer, smtp: tuple[Inbox, str]
+) -> None:
+    from opengauge.server.storage.repositories import outbox
+    from tests.server.console.support import viewer_of
+    from tests.server.workflow.support import follow_up_tenant
+
+    inbox, url = smtp
+    tenant = follow_up_tenant(server)
+    with tenant.client() as http:  # an invitation not sent yet: the record is QUEUED
+        put_record(http, "survey", {"Email": "customer@example.com"})
+    ((record, invitation),) = server.rows(
+        "SELECT survey_record_id, id FROM outbox WHERE system_id = ?", (tenant.system_id,)
+    )
+    server.db.run_sync(lambda tx: outbox.mark_attempt_failed(tx, invitation, "held back", None))
+    queued = server.rows("SELECT status, date_sent FROM survey_records WHERE id = ?", (record,))
+    headers = {"Authorization": f"api_key {tenant.name}-api-key"}
+    with server.client(headers=headers) as http:
+        # Unsubscribing stops survey invitations, not the console's own e-mails.
+        http.post("/v4.1/lists/unsubscribe.json", data={"email": viewer_of(tenant)})
+        assigned = http.post(
+            "/v4.1/workflow.json",
+            data={"number_customergauge": str(record), "assigned_to": viewer_of(tenant)},
+        )
+    assert assigned.status_code == 200
+    assert _send_due(server, _sender(server, url)) == 1
+    (message,) = inbox.messages
+    assert message["To"] == viewer_of(tenant)
+    assert message["Subject"] == (
+        f"The follow-up of survey record {record} in {tenant.name} is assigned to you"
+    )
+    body = message.get_payload(decode=True).decode()
+    assert f"{server.app.settings.base_url}/console/follow-up/{record}" in body
+    assert "unsubscribe" not in body.lower()
+    assert server.rows(
+        "SELECT kind, status FROM outbox WHERE system_id = ? ORDER BY id", (tenant.system_id,)
+    ) == [("survey", "FAILED"), ("follow_up", "SENT")]
+    # The follow-up's e-mail names the record; only an invitation makes it SENT.
+    assert queued[0][0] == "QUEUED"
+    after = server.rows("SELECT status, date_sent FROM survey_records WHERE id = ?", (record,))
+    assert after == queued

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+import httpx
+
 from opengauge.server.storage import Tx
+from opengauge.server.storage.repositories import branding
 from tests.support import RunningServer, Tenant, create_tenant
 
 CREATED = "2024-05-01 09:30:00"
@@ -42,11 +45,65 @@ class Survey:
         )
         return dict(zip(_ANSWER_COLUMNS, row, strict=True))
 
+    def chosen_drivers(self) -> list[str]:
+        """The reason codes of the drivers stored for the record, sorted."""
+        rows = self.server.rows(
+            "SELECT d.reason_code FROM record_drivers x JOIN drivers d ON d.id = x.driver_id"
+            " WHERE x.survey_record_id = ? ORDER BY d.reason_code",
+            (self.record_id,),
+        )
+        return [str(code) for (code,) in rows]
+
+    def answer(self, http: httpx.Client, score: int, **headers: str) -> httpx.Response:
+        """Post a score with the record's form token (the answer must be taken: 303)."""
+        form = {"form_token": self.row()["form_token"], "score": str(score)}
+        response = http.post(self.path, data=form, headers=headers)
+        assert response.status_code == 303, response.text
+        return response
+
     def unsubscribes(self) -> list[tuple[Any, ...]]:
         return self.server.rows(
             "SELECT email, added_by FROM unsubscribes WHERE system_id = ?",
             (self.tenant.system_id,),
         )
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    reason_code: str
+    good_bad: str
+    label: str
+    level: int = 1
+    category_main: str = ""
+    position: int = 0
+
+
+def add_drivers(server: RunningServer, tenant: Tenant, rows: list[DriverRow]) -> None:
+    """Store drivers for the tenant, straight in the database (as the 4.1 API would)."""
+
+    def insert(tx: Tx) -> None:
+        for row in rows:
+            tx.write(
+                "INSERT INTO drivers (system_id, reason_code, position, good_bad, category_main,"
+                " level, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    tenant.system_id,
+                    row.reason_code,
+                    row.position,
+                    row.good_bad,
+                    row.category_main,
+                    row.level,
+                    row.label,
+                    CREATED,
+                ),
+            )
+
+    server.db.run_sync(insert)
+
+
+def set_branding(server: RunningServer, tenant: Tenant, **values: str | None) -> None:
+    """Set ``display_name``, ``brand_colour`` or ``privacy_url`` straight in the database."""
+    server.db.run_sync(lambda tx: branding.update(tx, tenant.system_id, values))
 
 
 def make_survey(
@@ -56,24 +113,35 @@ def make_survey(
     email: str | None = "Ann.Smith@Example.com",
     phone: str | None = None,
     form_token: str | None = "token-" + "x" * 20,
+    first_name: str | None = None,
+    language: str | None = None,
+    touchpoint: str | None = None,
 ) -> Survey:
-    """A contact and a ``SENT`` personal-link survey record for it, with a fresh link code."""
+    """A contact and a ``SENT`` personal-link survey record for it, with a fresh link code
+    (``touchpoint``: the name of one of the tenant's touchpoints)."""
     tenant = tenant or create_tenant(server, f"t-{uuid.uuid4().hex[:10]}")
     code = secrets.token_urlsafe(12)
     key = f"email:{email.lower()}" if email else f"phone:{phone}"
 
     def insert(tx: Tx) -> tuple[int, int]:
         contact = tx.write_returning(
-            "INSERT INTO contacts (system_id, key, email, phone, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            (tenant.system_id, key, email, phone, CREATED, CREATED),
+            "INSERT INTO contacts (system_id, key, email, phone, first_name, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (tenant.system_id, key, email, phone, first_name, CREATED, CREATED),
         )
         assert contact is not None
+        touchpoint_id = None
+        if touchpoint is not None:
+            touchpoint_id = tx.scalar(
+                "SELECT id FROM touchpoints WHERE system_id = ? AND name = ?",
+                (tenant.system_id, touchpoint),
+            )
+            assert touchpoint_id is not None, touchpoint
         record = tx.write_returning(
             "INSERT INTO survey_records (system_id, contact_id, delivery_vector, status,"
-            " segments, link_code, form_token, date_creation)"
-            " VALUES (?, ?, 'Personal Link', 'SENT', '{}', ?, ?, ?) RETURNING id",
-            (tenant.system_id, contact[0], code, form_token, CREATED),
+            " segments, link_code, form_token, date_creation, language, touchpoint_id)"
+            " VALUES (?, ?, 'Personal Link', 'SENT', '{}', ?, ?, ?, ?, ?) RETURNING id",
+            (tenant.system_id, contact[0], code, form_token, CREATED, language, touchpoint_id),
         )
         assert record is not None
         return int(record[0]), int(contact[0])

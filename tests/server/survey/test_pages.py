@@ -12,7 +12,8 @@ from tests.support import RunningServer, create_tenant
 QUESTION = "How likely are you to recommend {} to a friend or colleague?"
 HEADERS = {
     "content-security-policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self';"
+        " frame-ancestors 'none'"
     ),
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",

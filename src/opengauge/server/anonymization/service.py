@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from opengauge.server.domain import anonymization as rules
 from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import anonymization as repository
+from opengauge.server.storage.repositories import workflows
 from opengauge.server.storage.repositories.anonymization import Contact, PreviewRow
 
 
@@ -50,7 +51,8 @@ def preview(tx: Tx, system_id: int, subject: Subject) -> list[PreviewRow]:
 def anonymize(tx: Tx, system_id: int, subject: Subject, now: str) -> int:
     """Anonymize every matching contact and its survey records; returns how many records.
 
-    The contacts' addresses (and the one asked for) also leave the system's outbox,
+    The comments of their records' follow-ups are overwritten as the records' are. The
+    contacts' addresses (and the one asked for) also leave the system's outbox,
     unsubscribe list and bounce list. A subject that matches nothing still has its address
     removed from those lists, and the answer is 0.
     """
@@ -64,6 +66,7 @@ def anonymize(tx: Tx, system_id: int, subject: Subject, now: str) -> int:
         anonymized = rules.anonymize_contact(contact.data, rules.new_token())
         repository.overwrite_contact(tx, system_id, Contact(contact.id, anonymized), now)
     count = repository.overwrite_records(tx, system_id, contact_ids, rules.COMMENT)
+    workflows.anonymize_comments(tx, system_id, contact_ids, rules.COMMENT)
     ordered = sorted(addresses)
     repository.delete_outbox_entries(tx, system_id, contact_ids, ordered)
     repository.delete_list_entries(tx, system_id, ordered)

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from opengauge.server.storage import Database, Tx
-from opengauge.server.storage.repositories import listing
+from opengauge.server.storage.repositories import listing, surveys
 from opengauge.server.storage.repositories.listing import ID_MAX, Prefix
 from opengauge.server.storage.repositories.outbox import FAILED
 
@@ -47,7 +47,7 @@ class Screen:
 SCREENS: dict[str, Screen] = {
     "accounts": Screen("Accounts", has_detail=True),
     "contacts": Screen("Contacts"),
-    "survey-records": Screen("Survey Records"),
+    "survey-records": Screen("Survey Records", has_detail=True),
     "outbox": Screen("Outbox"),
     "revenue-uploads": Screen("Revenue Uploads", has_detail=True),
 }
@@ -257,7 +257,7 @@ def _survey_records(tx: Tx, asked: _Asked) -> Listing:
             "Date",
         ),
         cells=lambda row: (
-            _fixed(str(row.id)),
+            _fixed(str(row.id), _detail_href("survey-records", row.id)),
             Cell(row.email or ""),
             Cell(row.touchpoint or ""),
             _fixed(_status(row.status)),
@@ -470,7 +470,60 @@ def _revenue_upload(tx: Tx, system_id: int, upload_id: int) -> Detail | None:
     )
 
 
+def _survey_record(tx: Tx, system_id: int, record_id: int) -> Detail | None:
+    found = surveys.record_detail(tx, system_id, record_id)
+    if found is None:
+        return None
+    chosen = surveys.chosen_drivers(tx, system_id, record_id)
+    name = " ".join(part for part in (found.first_name, found.last_name) if part)
+    return Detail(
+        slug="survey-records",
+        screen=SCREENS["survey-records"].title,
+        heading=f"Survey record {found.id}",
+        fields=(
+            ("CG-ID", _fixed(str(found.id))),
+            ("Email", Cell(found.email or "")),
+            ("Phone", _fixed(found.phone or "")),
+            ("Name", Cell(name)),
+            ("Account", Cell(found.account or "")),
+            ("Touchpoint", Cell(found.touchpoint or "")),
+            ("Status", Cell(_status(found.status))),
+            ("NPS", Cell("" if found.nps is None else str(found.nps))),
+            ("Comment", Cell(found.comment or "", kind=LONG)),
+            ("Language", Cell(found.language or "")),
+            ("Link", _link_cell("", found.link_code)),
+            ("Delivery vector", Cell(found.delivery_vector)),
+            ("Created (UTC)", Cell(_when(found.date_creation))),
+            ("Sent (UTC)", Cell(_when(found.date_sent))),
+            ("Answered (UTC)", Cell(_when(found.date_response))),
+        ),
+        tables=(
+            Table(
+                "Drivers",
+                ("Driver", "Category", "Reason code", "Shown for"),
+                [
+                    Row(
+                        (
+                            Cell(driver.label),
+                            Cell(driver.category_main if driver.level == 2 else ""),
+                            _fixed(driver.reason_code),
+                            Cell(_SHOWN_FOR.get(driver.good_bad, driver.good_bad)),
+                        )
+                    )
+                    for driver in chosen
+                ],
+                "No drivers chosen." if found.nps is not None else "Not answered yet.",
+            ),
+        ),
+    )
+
+
+#: Who a driver is shown to, as the Drivers screen says it.
+_SHOWN_FOR = {"pos": "Promoters (9-10)", "neg": "Detractors and passives (0-8)"}
+
+
 _DETAILS: dict[str, Callable[[Tx, int, int], Detail | None]] = {
+    "survey-records": _survey_record,
     "accounts": _account,
     "revenue-uploads": _revenue_upload,
 }

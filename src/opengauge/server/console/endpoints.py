@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from opengauge.server.console import data, pages, schemas, service
+from opengauge.server.console import branding, dashboard, data, follow_up, pages, schemas, service
 from opengauge.server.console.errors import (
     ERROR_PAGES,
     EXPIRED_PAGE,
@@ -33,14 +33,18 @@ from opengauge.server.console.pages import PREFIX, Viewer
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain.passwords import hash_password, verify_password
 from opengauge.server.errors import ApiError, Conflict, TooManyRequests, ValidationFailed
+from opengauge.server.http.bodies import parse_multipart_with_files, parse_off_loop
 from opengauge.server.http.ratelimit import client_address
 from opengauge.server.http.rendering import JsonErrors, Reply
-from opengauge.server.http.responses import form_fields
+from opengauge.server.http.responses import form_fields, limited_body
 from opengauge.server.http.routing import Family, Route, request_endpoint
+from opengauge.server.reporting import service as reporting
 from opengauge.server.state import State
 from opengauge.server.storage.repositories.users import Session, User
 from opengauge.server.users import service as users
 from opengauge.server.users.schemas import user_problems
+from opengauge.server.workflow import service as workflow
+from opengauge.server.workflow.service import FollowUpRefused, Refusal
 
 SESSION_COOKIE = "og_session"
 LOGIN_COOKIE = "og_login"
@@ -253,7 +257,7 @@ async def logout(state: State, request: Request) -> Response:
 
 async def home(state: State, request: Request) -> Response:
     await _signed_in(state, request)
-    return _redirect(PREFIX + "/mappings")
+    return _redirect(PREFIX + "/dashboard")
 
 
 async def bare(state: State, request: Request) -> Response:
@@ -890,6 +894,46 @@ def _data_routes() -> list[tuple[str, str, Any]]:
     return [*routes, ("/outbox/{item_id}/retry", "POST", retry_outbox)]
 
 
+# -- dashboard (console/dashboard.py; the figures are server/reporting's) ---------------
+
+
+async def show_dashboard(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    query = dashboard.read_query(request.query_params, state.clock.now().date())
+    found = await reporting.dashboard(state.db, signed.user.system_id, query.filters)
+    return _page(
+        "dashboard.html",
+        signed.viewer,
+        400 if query.problems else 200,
+        query=query,
+        problems={field: [message] for field, message in query.problems.items()},
+        found=found,
+        query_string=dashboard.query_string(query.filters),
+        groupings=dashboard.GROUPINGS,
+        **dashboard.page_context(found),
+    )
+
+
+async def dashboard_csv(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    slug = request.path_params["table"]
+    if slug not in dashboard.CSV_TABLES:
+        raise PageRefused(404, signed.viewer)
+    query = dashboard.read_query(request.query_params, state.clock.now().date())
+    if query.problems:
+        raise PageRefused(400, signed.viewer)
+    system_id = signed.user.system_id
+    if slug == "accounts":
+        accounts = await reporting.all_accounts(state.db, system_id, query.filters)
+        table = dashboard.account_table(None, accounts)
+    else:
+        found = await reporting.dashboard(state.db, system_id, query.filters)
+        table = dashboard.TABLES[slug](found)
+    name = dashboard.csv_name(table, query.filters)
+    headers = {**PAGE_HEADERS, "content-disposition": f'attachment; filename="{name}"'}
+    return Response(dashboard.to_csv(table), media_type="text/csv; charset=utf-8", headers=headers)
+
+
 # -- assets ---------------------------------------------------------------------------
 
 
@@ -904,6 +948,245 @@ async def static(state: State, request: Request) -> Response:
     return Response(content, media_type=kind, headers=headers)
 
 
+# -- follow-up (console/follow_up.py; the changes are server/workflow's) ---------------
+
+
+async def list_follow_ups(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    found = await state.db.read(follow_up.listing(signed.user.system_id, request.query_params))
+    return _page("follow_up.html", signed.viewer, page=found)
+
+
+async def _follow_up_page(
+    state: State, signed: Signed, cg_id: str, status: int = 200, **context: Any
+) -> Response:
+    found = await state.db.read(follow_up.detail(signed.user.system_id, cg_id))
+    if found is None:
+        raise PageRefused(404, signed.viewer)
+    typed = {"comment": "", "close_comment": ""}
+    context = {"problems": {}, "done": "", "typed": typed, **context}
+    return _page(
+        "follow_up_detail.html",
+        signed.viewer,
+        status,
+        page=found,
+        max_comment=workflow.MAX_COMMENT,
+        **context,
+    )
+
+
+async def show_follow_up(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    done = follow_up.DONE.get(request.query_params.get("done", ""), "")
+    return await _follow_up_page(state, signed, request.path_params["cg_id"], done=done)
+
+
+def _follow_up_change(action: str) -> Callable[[State, Request], Awaitable[Response]]:
+    async def endpoint(state: State, request: Request) -> Response:
+        # Every signed-in user works follow-ups, Viewers too: it is not configuration.
+        signed, form = await _posted(state, request, change=False)
+        cg_id = request.path_params["cg_id"]
+        record_id = follow_up.record_id(cg_id)
+        if record_id is None:
+            raise PageRefused(404, signed.viewer)
+        change = schemas.read_follow_up_form(action, form)
+        user, now = signed.user, state.clock.timestamp()
+        try:
+            workflow.check(change)  # what needs no database, before the writer
+            outcome = await state.db.run(
+                workflow.operation(
+                    user.system_id, record_id, change, user.email, now, state.settings.base_url
+                )
+            )
+        except FollowUpRefused as refused:
+            if refused.reason is Refusal.RECORD_NOT_FOUND:
+                raise PageRefused(404, signed.viewer) from None
+            field = "close_comment" if action == "close" else "comment"
+            return await _follow_up_page(
+                state,
+                signed,
+                cg_id,
+                422,
+                problems=follow_up.problems(refused, action),
+                typed={"comment": "", "close_comment": "", field: schemas.text(form, "comment")},
+            )
+        done = action if outcome.event is not None else "unchanged"
+        return _redirect(f"{follow_up.PATH}/{record_id}?done={done}")
+
+    return endpoint
+
+
+# -- drivers ---------------------------------------------------------------------------
+
+#: The driver form's fields (``reason_code`` only when adding one).
+_DRIVER_FIELDS = ("label", "good_bad", "level", "category_main", "position", "reason_code")
+_NEW_DRIVER = {"label": "", "good_bad": "pos", "level": "1", "category_main": "", "position": "0"}
+
+
+async def _drivers_page(
+    state: State,
+    signed: Signed,
+    code: str | None = None,
+    status: int = 200,
+    form: Mapping[str, str] | None = None,
+    problems: Mapping[str, list[str]] | None = None,
+) -> Response:
+    """The list with the add form, or (``code``) one driver's form."""
+    rows = await state.db.read(service.list_drivers(signed.user.system_id))
+    editing = None
+    if code is not None:
+        editing = next((row for row in rows if row.reason_code == code), None)
+        if editing is None:
+            raise PageRefused(404, signed.viewer)
+    if form is None:
+        form = _NEW_DRIVER | {"reason_code": ""}
+        if editing is not None:
+            form = {
+                "label": editing.label,
+                "good_bad": editing.good_bad,
+                "level": str(editing.level),
+                "category_main": editing.category,
+                "position": str(editing.position),
+            }
+    context = {"editing": editing, "form": form, "problems": problems or {}}
+    return _page("drivers.html", signed.viewer, status, drivers=rows, **context)
+
+
+async def list_drivers(state: State, request: Request) -> Response:
+    return await _drivers_page(state, await _signed_in(state, request))
+
+
+async def show_driver(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    return await _drivers_page(state, signed, request.path_params["reason_code"])
+
+
+async def save_driver(state: State, request: Request) -> Response:
+    """Add a driver (``POST /drivers``) or change one (``POST /drivers/{reason_code}``)."""
+    signed, posted = await _posted(state, request)
+    code = request.path_params.get("reason_code")
+    form = {name: schemas.text(posted, name) for name in _DRIVER_FIELDS}
+    save = service.save_driver(signed.user.system_id, code, form, state.clock.timestamp())
+    try:
+        with _not_found_as_page(signed):
+            await state.db.run(save)
+    except ValidationFailed as refused:
+        problems = schemas.form_problems(refused)
+        return await _drivers_page(state, signed, code, 422, form, problems)
+    return _redirect(PREFIX + "/drivers")
+
+
+# -- branding (console/branding.py; the rules are domain/branding.py's) -----------------
+
+_BRANDING_DONE = {
+    "saved": "The branding has been saved.",
+    "logo": "The logo has been uploaded.",
+    "removed": "The logo has been removed.",
+    "question": "The question has been saved.",
+}
+#: A logo's URL holds its digest, so a browser may keep it (the console's pages are private).
+_LOGO_HEADERS = {
+    "cache-control": "private, max-age=31536000, immutable",
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'",
+}
+
+
+async def _branding_page(
+    state: State, signed: Signed, status: int = 200, **context: Any
+) -> Response:
+    shown = await state.db.read(branding.screen(signed.user.system_id, signed.system))
+    blank = {"problems": {}, "done": "", "typed": shown.settings, "typed_questions": {}}
+    context = {**blank, **context}
+    return _page(
+        "branding.html",
+        signed.viewer,
+        status,
+        screen=shown,
+        max_logo_kib=branding.MAX_LOGO_KIB,
+        max_question=branding.MAX_QUESTION,
+        **context,
+    )
+
+
+async def show_branding(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    done = _BRANDING_DONE.get(request.query_params.get("done", ""), "")
+    return await _branding_page(state, signed, done=done)
+
+
+async def save_branding(state: State, request: Request) -> Response:
+    signed, form = await _posted(state, request)
+    typed = branding.Settings(
+        *(schemas.text(form, name) for name in ("display_name", "brand_colour", "privacy_url"))
+    )
+    try:
+        await state.db.run(branding.save_settings(signed.user.system_id, typed))
+    except ValidationFailed as refused:
+        problems = schemas.form_problems(refused)
+        return await _branding_page(state, signed, 422, problems=problems, typed=typed)
+    return _redirect(PREFIX + "/branding?done=saved")
+
+
+async def upload_logo(state: State, request: Request) -> Response:
+    """The logo form is multipart (a file): read here, its CSRF token checked as
+    :func:`_posted` does for the other forms."""
+    signed = await _signed_in(state, request)
+    body = await limited_body(request, state.settings.max_body_bytes)
+    content_type = request.headers.get("content-type", "")
+    fields: dict[str, Any] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    if content_type.split(";", 1)[0].strip().lower() == "multipart/form-data":
+        fields, files = await parse_off_loop(parse_multipart_with_files, body, content_type)
+    if not _same(schemas.text(fields, "csrf_token"), signed.session.csrf_token):
+        raise FormExpired(signed.viewer)
+    if not signed.user.is_administrator:
+        raise PageRefused(403, signed.viewer)
+    _, data = files.get("logo", ("", b""))
+    try:
+        save = branding.save_logo(signed.user.system_id, data, state.clock.timestamp())
+    except ValidationFailed as refused:
+        return await _branding_page(state, signed, 422, problems=schemas.form_problems(refused))
+    await state.db.run(save)
+    return _redirect(PREFIX + "/branding?done=logo")
+
+
+async def delete_logo(state: State, request: Request) -> Response:
+    signed, _ = await _posted(state, request)
+    await state.db.run(branding.delete_logo(signed.user.system_id))
+    return _redirect(PREFIX + "/branding?done=removed")
+
+
+async def branding_logo(state: State, request: Request) -> Response:
+    signed = await _signed_in(state, request)
+    digest = request.path_params["digest"]
+    found = await state.db.read(branding.logo(signed.user.system_id, digest))
+    if found is None:
+        raise PageRefused(404, signed.viewer)
+    return Response(found.data, media_type=found.content_type, headers=_LOGO_HEADERS)
+
+
+async def save_question(state: State, request: Request) -> Response:
+    signed, form = await _posted(state, request)
+    touchpoint, question = schemas.text(form, "touchpoint"), schemas.text(form, "question")
+    try:
+        save = branding.save_question(signed.user.system_id, touchpoint, question)
+    except ValidationFailed as refused:
+        problems = schemas.form_problems(refused)
+        typed = {touchpoint: question}
+        return await _branding_page(state, signed, 422, problems=problems, typed_questions=typed)
+    if not await state.db.run(save):
+        raise PageRefused(404, signed.viewer)
+    return _redirect(PREFIX + "/branding?done=question")
+
+
+async def branding_preview_css(state: State, request: Request) -> Response:
+    """The preview's colours (the console's pages allow no inline style)."""
+    css = branding.preview_css(request.query_params.get("colour", ""))
+    headers = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
+    return Response(css, media_type="text/css; charset=utf-8", headers=headers)
+
+
 def _route(path: str, method: str, handler: Any) -> Route[State]:
     return Route(PREFIX + path, (method,), request_endpoint(handler), FAMILY)
 
@@ -914,6 +1197,8 @@ ROUTES: list[Route[State]] = [
         _route(path, method, handler)
         for path, method, handler in (
             ("/", "GET", home),
+            ("/dashboard", "GET", show_dashboard),
+            ("/dashboard/{table}.csv", "GET", dashboard_csv),
             ("/login", "GET", show_login),
             ("/login", "POST", login),
             ("/logout", "POST", logout),
@@ -957,6 +1242,23 @@ ROUTES: list[Route[State]] = [
             ("/users", "GET", list_users),
             ("/users", "POST", invite_user),
             ("/users/{user_id}/disable", "POST", disable_user),
+            ("/drivers", "GET", list_drivers),
+            ("/drivers", "POST", save_driver),
+            ("/drivers/{reason_code}", "GET", show_driver),
+            ("/drivers/{reason_code}", "POST", save_driver),
+            ("/follow-up", "GET", list_follow_ups),
+            ("/follow-up/{cg_id}", "GET", show_follow_up),
+            *(
+                (f"/follow-up/{{cg_id}}/{action}", "POST", _follow_up_change(action))
+                for action in follow_up.ACTIONS
+            ),
+            ("/branding", "GET", show_branding),
+            ("/branding", "POST", save_branding),
+            ("/branding/logo", "POST", upload_logo),
+            ("/branding/logo/delete", "POST", delete_logo),
+            ("/branding/logo/{digest}", "GET", branding_logo),
+            ("/branding/question", "POST", save_question),
+            ("/branding/preview.css", "GET", branding_preview_css),
             ("/static/{name}", "GET", static),
             *_data_routes(),
         )

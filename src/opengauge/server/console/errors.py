@@ -38,6 +38,7 @@ class PageRefused(ApiError):
 
 #: Title and text of the page of each refusal.
 ERROR_PAGES: dict[int, tuple[str, str]] = {
+    400: ("Not understood", "Part of the address is not valid: go back and check it."),
     403: ("Not allowed", "You can't change this: ask an Administrator of your system."),
     404: ("Not found", "There is no such page in your system."),
     405: ("Not allowed", "This page can't be used that way."),

@@ -1,5 +1,6 @@
-"""Reading the console's forms: fields as text, the rows of a mapping or a campaign, a new
-password, where to go after signing in, and a refusal's messages by form field."""
+"""Reading the console's forms: fields as text, the rows of a mapping or a campaign, a
+follow-up's change, a new password, where to go after signing in, and a refusal's messages
+by form field."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from opengauge.server.console.pages import PREFIX
 from opengauge.server.console.service import CampaignForm, MappingForm
 from opengauge.server.domain.passwords import password_problem
 from opengauge.server.errors import ValidationFailed
+from opengauge.server.storage.repositories.workflows import CLOSED
+from opengauge.server.workflow.service import Change
 
 #: The most Field Mapping or filter rows a form is read with.
 MAX_ROWS = 200
@@ -60,6 +63,18 @@ def read_campaign_form(form: Mapping[str, Any]) -> CampaignForm:
     return CampaignForm(
         text(form, "name"), text(form, "active") == "1", text(form, "duplication_days"), filters
     )
+
+
+def read_follow_up_form(action: str, form: Mapping[str, Any]) -> Change:
+    """The change a form of a record's Follow-up page posts: ``assign`` (``assigned_to``),
+    ``status``, ``comment`` or ``close`` (with an optional ``comment``)."""
+    if action == "assign":
+        return Change(assigned_to=text(form, "assigned_to"))
+    if action == "status":
+        return Change(status=text(form, "status"))
+    if action == "close":
+        return Change(status=CLOSED, comment=text(form, "comment"))
+    return Change(comment=text(form, "comment"))
 
 
 def form_problems(refused: ValidationFailed) -> dict[str, list[str]]:

@@ -17,6 +17,7 @@ from typing import Any
 from opengauge.server.clock import Clock
 from opengauge.server.control import schemas as control_schemas
 from opengauge.server.control import service as control
+from opengauge.server.domain import drivers as driver_rules
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain import validation as v
 from opengauge.server.domain.passwords import verify_password
@@ -24,12 +25,13 @@ from opengauge.server.domain.secrets import hash_secret, new_api_key, new_secret
 from opengauge.server.errors import ResourceNotFound, ValidationFailed
 from opengauge.server.seed.schemas import AppSpec, CampaignSpec, MappingSpec
 from opengauge.server.storage import Database
-from opengauge.server.storage.repositories import lists, outbox
+from opengauge.server.storage.repositories import drivers, lists, outbox
 from opengauge.server.storage.repositories.users import User
 from opengauge.server.users import service as users
 from opengauge.server.v4_1.call import Call, Principal
 from opengauge.server.v4_1.errors import ErrorCode, V41Error
 from opengauge.server.v4_1.hierarchy import service as hierarchy
+from opengauge.server.v4_1.reasons import service as reasons
 
 #: The data types a new mapping may have, in the documents' order.
 DATA_TYPES = m.DATA_TYPES
@@ -420,5 +422,65 @@ def mail_invitation(
     def operation(tx: Any) -> None:
         invite(tx)
         outbox.enqueue_console(tx, user.system_id, user.email, subject, link, now)
+
+    return operation
+
+
+# -- drivers --------------------------------------------------------------------------
+# The 4.1 reasons module's use cases, so a driver made here obeys the API's rules; refusals
+# say what is wrong with the form's field instead of the code table's "Something went wrong".
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    reason_code: str
+    numeration: str
+    label: str
+    shown_for: str
+    good_bad: str
+    level: int
+    category: str
+    position: int
+
+
+def list_drivers(system_id: int) -> Callable[[Any], list[DriverRow]]:
+    """The system's drivers as the 4.1 listing orders and numbers them."""
+
+    def operation(tx: Any) -> list[DriverRow]:
+        return [
+            DriverRow(
+                d.reason_code,
+                numeration,
+                d.label,
+                driver_rules.show_for(d.good_bad),
+                d.good_bad,
+                d.level,
+                d.category_main,
+                d.position,
+            )
+            for d, numeration in driver_rules.in_order(drivers.listed(tx, system_id))
+        ]
+
+    return operation
+
+
+def save_driver(
+    system_id: int, reason_code: str | None, form: dict[str, str], now: str
+) -> Callable[[Any], str]:
+    """Create a driver (``reason_code`` None; the form may choose one) or change the one with
+    ``reason_code``; its code. :class:`ValidationFailed` names the field at fault, and an
+    unknown code is a 404."""
+
+    def operation(tx: Any) -> str:
+        given: dict[str, str | None] = {name: form.get(name, "") for name in reasons.FIELDS}
+        try:
+            if reason_code is None:
+                chosen = form.get("reason_code", "").strip() or None
+                return reasons.create(tx, system_id, given, chosen, now)
+            return reasons.change(tx, system_id, reason_code, given)
+        except driver_rules.Refused as refused:
+            if refused.refusal is driver_rules.Refusal.CODE_UNKNOWN:
+                raise ResourceNotFound(refused.detail) from None
+            raise ValidationFailed({refused.field: [refused.detail]}, summary="first") from None
 
     return operation

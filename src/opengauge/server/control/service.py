@@ -453,6 +453,7 @@ def list_outbox(name: str | None, limit: int) -> Operation:
                 "id": e.id,
                 "system": names.get(e.system_id),
                 "number_customergauge": e.survey_record_id,
+                "kind": e.kind,
                 "to": e.recipient,
                 "subject": e.subject,
                 "link": e.link,

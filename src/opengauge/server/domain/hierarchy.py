@@ -42,6 +42,10 @@ class Tree:
         parent = self._by_id.get(division.parent_id) if division.parent_id is not None else None
         return "" if parent is None else parent.name
 
+    def roots(self) -> list[Division]:
+        """Global (and any division whose parent is missing), by id."""
+        return list(self._children.get(None, ()))
+
     def children(self, division: Division) -> list[Division]:
         """Direct children, by id."""
         return list(self._children.get(division.id, ()))

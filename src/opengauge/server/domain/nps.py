@@ -60,20 +60,34 @@ def category(score: int) -> str:
     return "passive" if score >= PASSIVE_FLOOR else "detractor"
 
 
-def weighted(pairs: Iterable[tuple[Fraction | None, Decimal | int]]) -> Fraction | None:
+def weighted(pairs: Iterable[tuple[Tally, int]]) -> Fraction | None:
     """sum(weight * NPS) / sum(weight) over the pairs with a score and a positive weight.
 
-    The revenue-weighted NPS: each account's score weighted by its revenue in the period;
-    accounts without a score or without revenue take no part, and none at all → None.
+    The revenue-weighted NPS: each account's score weighted by its revenue in the period (in
+    cents); accounts without a score or without revenue take no part, and none at all gives
+    None.
     """
-    numerator = Fraction(0)
-    weights = Fraction(0)
-    for score, weight in pairs:
-        if score is None or weight <= 0:
-            continue
-        numerator += Fraction(weight) * score
-        weights += Fraction(weight)
-    return numerator / weights if weights else None
+    sums: dict[int, tuple[int, int]] = {}
+    for tally, weight in pairs:
+        if tally.responses and weight > 0:
+            difference, weights = sums.get(tally.responses, (0, 0))
+            sums[tally.responses] = (
+                difference + weight * (tally.promoters - tally.detractors),
+                weights + weight,
+            )
+    return weighted_from_sums((n, d, w) for n, (d, w) in sums.items())
+
+
+def weighted_from_sums(groups: Iterable[tuple[int, int, int]]) -> Fraction | None:
+    """:func:`weighted` from sums made in the database, one group per response count n:
+    (n, sum of weight * (promoters - detractors), sum of weight) over the accounts with n
+    responses. Exact, with one fraction per distinct n however many accounts there are."""
+    score, weights = Fraction(0), 0
+    for n, difference, weight in groups:
+        if n > 0 and weight > 0:
+            score += Fraction(100 * difference, n)
+            weights += weight
+    return score / weights if weights else None
 
 
 def one_decimal(value: Fraction | None) -> str | None:

@@ -64,7 +64,8 @@ class SmtpTarget:
 
 
 def compose(entry: OutboxEntry, sender: str) -> EmailMessage:
-    """The e-mail of an outbox entry: a survey invitation, or a console set-password link."""
+    """The e-mail of an outbox entry: a survey invitation, a console set-password link, or
+    a follow-up assigned to a console user."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = entry.recipient
@@ -76,6 +77,14 @@ def compose(entry: OutboxEntry, sender: str) -> EmailMessage:
             f"{entry.subject}. Set your password with this link (it works once, for 7 days):"
             f"\n\n    {entry.link}\n\n"
             "If you did not expect this e-mail, you can ignore it.\n"
+        )
+        return message
+    if entry.kind == outbox.FOLLOW_UP:
+        message.set_content(
+            "Hello,\n\n"
+            f"{entry.subject}. Read the answer and its history, and work on it, in the"
+            f" OpenGauge console:\n\n    {entry.link}\n\n"
+            "You get this e-mail because you are a user of the OpenGauge console.\n"
         )
         return message
     message.set_content(
@@ -195,7 +204,8 @@ def _claim_one(now: str) -> Callable[[Tx], list[OutboxEntry]]:
 
 def _suppressed(entry: OutboxEntry) -> Callable[[Tx], str | None]:
     def operation(tx: Tx) -> str | None:
-        # Unsubscribing stops survey invitations; a console user still gets their link.
+        # Unsubscribing stops survey invitations; a console user still gets their
+        # set-password links and follow-up assignments.
         if entry.kind == outbox.SURVEY and lists.is_unsubscribed(
             tx, entry.system_id, entry.recipient
         ):

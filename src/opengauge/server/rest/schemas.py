@@ -8,6 +8,7 @@ as absent); refusals are Laravel 422 bodies with the parameter names as attribut
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -21,9 +22,11 @@ from opengauge.server.storage.repositories.exports import ExportRow, Period, Per
 PER_PAGE_MAX: Final = 1000
 #: Laravel's ``date`` rule; the export accepts a date or a date-time, so no single format.
 
-#: What ``with[]`` may ask for. Only ``properties`` changes the answer (see docs/export.md).
+#: What ``with[]`` may ask for. ``properties`` and ``drivers`` change the answer; ``tags`` and
+#: ``questions`` are accepted and change nothing (see docs/export.md).
 EXPANSIONS: Final = frozenset({"drivers", "tags", "questions", "properties"})
 PROPERTIES: Final = "properties"
+DRIVERS: Final = "drivers"
 
 #: ``period[field]`` on the wire -> the survey-record column it filters on.
 PERIOD_FIELDS: Final[dict[str, PeriodColumn]] = {
@@ -231,14 +234,21 @@ _decode_segments = msgspec.json.Decoder(dict[str, Any]).decode
 _NOTHING: list[Any] = []
 
 
-def responses(rows: list[ExportRow], expand: frozenset[str], base_url: str) -> list[Response]:
-    """The wire form of responded records.
+def responses(
+    rows: list[ExportRow],
+    expand: frozenset[str],
+    base_url: str,
+    chosen: Mapping[int, list[str]],
+) -> list[Response]:
+    """The wire form of responded records; ``chosen`` holds the labels of the drivers each
+    record chose (empty unless ``with[]=drivers`` asked for them).
 
     Built positionally, in the struct's field order: a 1,000-record page is built several
     times faster than from keyword arguments, and it is the export's main cost.
     """
     link = base_url + "/r/"
     with_properties = PROPERTIES in expand
+    drivers = {rid: [Driver(label) for label in labels] for rid, labels in chosen.items()}
     return [
         Response(
             row.id,
@@ -259,16 +269,20 @@ def responses(rows: list[ExportRow], expand: frozenset[str], base_url: str) -> l
             Account(row.account_name, row.account_number),
             _properties(row) if with_properties else _NOTHING,
             _NOTHING,
-            _NOTHING,
+            drivers.get(row.id, _NOTHING) if drivers else _NOTHING,
         )
         for row in rows
     ]
 
 
 def non_responses(
-    rows: list[ExportRow], expand: frozenset[str], base_url: str
+    rows: list[ExportRow],
+    expand: frozenset[str],
+    base_url: str,
+    chosen: Mapping[int, list[str]],
 ) -> list[NonResponse]:
-    """The wire form of records without a response (built as :func:`responses` is)."""
+    """The wire form of records without a response (built as :func:`responses` is): they
+    have chosen no drivers, so ``chosen`` is always empty."""
     link = base_url + "/r/"
     with_properties = PROPERTIES in expand
     return [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -12,11 +12,12 @@ from opengauge.server.auth.service import require_active_app
 from opengauge.server.rest import schemas
 from opengauge.server.rest.schemas import ExportQuery
 from opengauge.server.storage import Tx
-from opengauge.server.storage.repositories import exports
+from opengauge.server.storage.repositories import drivers, exports
 from opengauge.server.storage.repositories.exports import ExportRow
 from opengauge.server.tokens import Claims
 
-Render = Callable[[list[ExportRow], frozenset[str], str], schemas.Data]
+#: (rows, with[], public URL, the labels of the drivers each record chose) -> wire records.
+Render = Callable[[list[ExportRow], frozenset[str], str, Mapping[int, list[str]]], schemas.Data]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +34,18 @@ NON_RESPONSES = Stream(responded=False, render=schemas.non_responses)
 
 @dataclass(frozen=True, slots=True)
 class PageRows:
-    """What the operation read: the checked query and the page's rows."""
+    """What the operation read: the checked query, the page's rows and, with
+    ``with[]=drivers`` on responses, the labels of the drivers each record chose."""
 
     query: ExportQuery
     rows: list[ExportRow]
+    drivers: Mapping[int, list[str]] = field(default_factory=dict)
 
 
 def read_page(params: dict[str, Any], claims: Claims, stream: Stream) -> Callable[[Tx], PageRows]:
-    """An operation that checks the app and the query, then reads one page (one query)."""
+    """An operation that checks the app and the query, then reads one page: one query, and
+    one more for the page's drivers when they are asked for (responses only: a record without
+    a response has chosen none)."""
 
     def operation(tx: Tx) -> PageRows:
         require_active_app(tx, claims)
@@ -53,7 +58,10 @@ def read_page(params: dict[str, Any], claims: Claims, stream: Stream) -> Callabl
             limit=query.per_page,
             period=query.period,
         )
-        return PageRows(query, rows)
+        chosen: Mapping[int, list[str]] = {}
+        if rows and stream.responded and schemas.DRIVERS in query.expand:
+            chosen = drivers.labels_of_records(tx, claims.system_id, rows[0].id, rows[-1].id)
+        return PageRows(query, rows, chosen)
 
     return operation
 
@@ -79,5 +87,6 @@ def render_page(page: PageRows, stream: Stream, base_url: str) -> schemas.Page:
     query, rows = page.query, page.rows
     next_cursor = rows[-1].id if rows else query.after
     return schemas.Page(
-        data=stream.render(rows, query.expand, base_url), cursor=schemas.Cursor(next_cursor)
+        data=stream.render(rows, query.expand, base_url, page.drivers),
+        cursor=schemas.Cursor(next_cursor),
     )

@@ -7,12 +7,15 @@ with the path of the offending entry (``systems[0].mappings[1].fields``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
 import yaml
 
+from opengauge.server.domain import branding as b
+from opengauge.server.domain import drivers as d
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain import validation as v
 from opengauge.server.domain.passwords import password_problem
@@ -88,12 +91,39 @@ class BounceSpec(_Spec):
     reason: str | None = None
 
 
+class DriverSpec(_Spec):
+    """A driver ("reason"); a level 2 one names its level 1 driver's label in category_main."""
+
+    label: str
+    good_bad: str
+    level: int = 1
+    category_main: str = ""
+    position: int = 0
+    #: Generated (the next free number) when absent.
+    reason_code: str | None = None
+
+    def draft(self) -> d.Draft:
+        return d.Draft(self.good_bad, self.level, self.category_main, self.position, self.label)
+
+
+class TouchpointSpec(_Spec):
+    """A touchpoint with its survey question (null: the standard one; absent: unchanged)."""
+
+    name: str
+    question: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
 class SystemSpec(_Spec):
     name: str
     region: Literal["eu", "us", "au"] = "eu"
     api_key: str | None = None
+    #: What the survey pages show; absent leaves the stored value, null clears it.
+    display_name: str | msgspec.UnsetType | None = msgspec.UNSET
+    brand_colour: str | msgspec.UnsetType | None = msgspec.UNSET
+    privacy_url: str | msgspec.UnsetType | None = msgspec.UNSET
     divisions: list[DivisionSpec] = []
-    touchpoints: list[str] = []
+    #: Names, or ``{name, question}``.
+    touchpoints: list[str | TouchpointSpec] = []
     segments: list[str] = []
     duplication_rule: DuplicationRuleSpec = msgspec.field(default_factory=DuplicationRuleSpec)
     connected_apps: list[AppSpec] = []
@@ -102,6 +132,9 @@ class SystemSpec(_Spec):
     campaigns: list[CampaignSpec] = []
     #: Bounced addresses (the real service learns them from mail delivery).
     bounces: list[BounceSpec] = []
+    drivers: list[DriverSpec] = []
+    #: Sample answers for a demo (seed/samples.py), added once: to a system without any.
+    sample_responses: int = 0
 
 
 class Seed(_Spec):
@@ -119,6 +152,8 @@ class _SeedLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+#: Sample answers a seed may ask for (each comes with more invitations).
+MAX_SAMPLES = 5_000
 #: Duplication intervals: up to a hundred years.
 MAX_DAYS = 36_500
 DAYS_RANGE = f"must be between 0 and {MAX_DAYS} days"
@@ -218,12 +253,19 @@ _TEXT_KEYS = frozenset(
         "data_type",
         "field",
         "touchpoints",
+        "display_name",
+        "privacy_url",
+        "brand_colour",
+        "question",
         "segments",
         "email",
         "password",
         "reason",
         "values",
         "fields",
+        "label",
+        "category_main",
+        "reason_code",
     }
 )
 
@@ -274,6 +316,9 @@ def _check(seed: Seed) -> list[str]:
                 problems.append(f"{at}.api_key: the same key is already used by {owner}")
             api_keys[system.api_key] = at
         problems.extend(_too_long(system, at))
+        problems.extend(_branding_problems(system, at))
+        if not 0 <= system.sample_responses <= MAX_SAMPLES:
+            problems.append(f"{at}.sample_responses: must be between 0 and {MAX_SAMPLES}")
         divisions = {GLOBAL_DIVISION}
         for j, division in enumerate(system.divisions):
             if division.division == GLOBAL_DIVISION:
@@ -302,6 +347,7 @@ def _check(seed: Seed) -> list[str]:
             if app.division not in divisions:
                 problems.append(f"{where}.division: unknown division {app.division!r}")
         problems.extend(_user_problems(system, at))
+        problems.extend(_driver_problems(system, at))
         references: set[str] = set()
         for j, mapping in enumerate(system.mappings):
             where = f"{at}.mappings[{j}]"
@@ -348,13 +394,75 @@ def _user_problems(system: SystemSpec, at: str) -> list[str]:
     return problems
 
 
+def _driver_problems(system: SystemSpec, at: str) -> list[str]:
+    """The 4.1 module's driver rules, within the file: codes and labels are not declared twice,
+    and a level 2 entry sits under a level 1 entry of the same file."""
+    problems: list[str] = []
+    codes: dict[str, str] = {}
+    keys: dict[tuple[str, int, str, str], str] = {}
+    checked: list[tuple[str, d.Draft]] = []
+    for j, driver in enumerate(system.drivers):
+        where = f"{at}.drivers[{j}]"
+        try:
+            draft = d.check(driver.draft())
+            code = None if driver.reason_code is None else d.read_code(driver.reason_code)
+        except d.Refused as refused:
+            problems.append(f"{where}.{refused.field}: {refused.detail}")
+            continue
+        if code is not None:
+            if code in codes:
+                problems.append(f"{where}.reason_code: {code!r} is already used by {codes[code]}")
+            codes[code] = where
+        taken = keys.get(d.key(draft))
+        if taken is not None:
+            problems.append(f"{where}.label: {draft.label!r} is already declared by {taken}")
+        keys[d.key(draft)] = where
+        checked.append((where, draft))
+    drafts = [draft for _, draft in checked]
+    for where, draft in checked:
+        if draft.level == 2 and d.parent_of(draft, drafts) is None:
+            problems.append(
+                f"{where}.category_main: no level 1 driver in this file shown for"
+                f" {d.show_for(draft.good_bad)} is labelled {draft.category_main!r}"
+            )
+    return problems
+
+
+def touchpoint_name(touchpoint: str | TouchpointSpec) -> str:
+    return touchpoint if isinstance(touchpoint, str) else touchpoint.name
+
+
+def _branding_problems(system: SystemSpec, at: str) -> list[str]:
+    """The survey branding: a display name and questions as any text on one line, a
+    ``#rrggbb`` colour, an http(s) privacy link (blank: the default)."""
+    checks: list[tuple[str, object, Callable[[str], str | None]]] = [
+        (f"{at}.display_name", system.display_name, b.display_name_problem),
+        (f"{at}.brand_colour", system.brand_colour, b.colour_problem),
+        (f"{at}.privacy_url", system.privacy_url, b.privacy_url_problem),
+    ]
+    checks += [
+        (f"{at}.touchpoints[{j}].question", t.question, b.question_problem)
+        for j, t in enumerate(system.touchpoints)
+        if isinstance(t, TouchpointSpec)
+    ]
+    problems = []
+    for path, value, problem_of in checks:
+        text = b.cleaned(value) if isinstance(value, str) else None
+        if text is not None and (problem := problem_of(text)) is not None:
+            problems.append(f"{path}: {problem}")
+    return problems
+
+
 def _too_long(system: SystemSpec, at: str) -> list[str]:
     """Names longer than their columns, or holding control characters."""
     named: list[tuple[str, str, int]] = [(f"{at}.name", system.name, 128)]
     named += [
         (f"{at}.divisions[{j}].division", d.division, 128) for j, d in enumerate(system.divisions)
     ]
-    named += [(f"{at}.touchpoints[{j}]", t, 128) for j, t in enumerate(system.touchpoints)]
+    named += [
+        (f"{at}.touchpoints[{j}]", touchpoint_name(t), 128)
+        for j, t in enumerate(system.touchpoints)
+    ]
     named += [(f"{at}.segments[{j}]", s, 128) for j, s in enumerate(system.segments)]
     for j, app in enumerate(system.connected_apps):
         named += [

@@ -4,22 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+
+import msgspec
 
 from opengauge.server.clock import Clock
+from opengauge.server.domain import branding as rules
+from opengauge.server.domain import drivers as driver_rules
 from opengauge.server.domain import mapping as m
 from opengauge.server.domain.passwords import hash_password
 from opengauge.server.domain.secrets import hash_api_key, hash_secret, new_api_key
+from opengauge.server.seed.samples import add_samples
 from opengauge.server.seed.schemas import (
     AppSpec,
     BounceSpec,
     CampaignSpec,
+    DriverSpec,
     MappingSpec,
     Seed,
     SeedError,
     SystemSpec,
+    touchpoint_name,
 )
 from opengauge.server.storage import Database, Tx
-from opengauge.server.storage.repositories import apps, lists, mappings, systems, users
+from opengauge.server.storage.repositories import (
+    apps,
+    branding,
+    drivers,
+    lists,
+    mappings,
+    systems,
+    users,
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,8 @@ def _apply_system(
         if not ready:
             raise SeedError(spec.name, ["divisions refer to unknown parents"])
     for touchpoint in spec.touchpoints:
-        systems.ensure_touchpoint(tx, system_id, touchpoint)
+        systems.ensure_touchpoint(tx, system_id, touchpoint_name(touchpoint))
+    apply_branding(tx, system_id, spec)
     for segment in spec.segments:
         systems.ensure_segment(tx, system_id, segment)
     rule = spec.duplication_rule
@@ -126,7 +143,41 @@ def _apply_system(
         apply_campaign(tx, system_id, campaign, now)
     for bounce in spec.bounces:
         apply_bounce(tx, system_id, bounce, now)
+    # Level 1 first: a renamed level 1 takes its level 2 drivers along before they are matched.
+    for driver in sorted(spec.drivers, key=lambda entry: entry.level):
+        apply_driver(tx, system_id, driver, now)
+    # Last: the samples use the touchpoints, divisions, segments and drivers above.
+    add_samples(tx, system_id, spec.sample_responses, date.fromisoformat(now[:10]), now)
     return AppliedSystem(spec.name, system_id, existing is None, generated)
+
+
+def apply_branding(tx: Tx, system_id: int, spec: SystemSpec) -> None:
+    """Set what the seed gives of the survey branding (blank or null: the default); what it
+    leaves out stays as it is, so a seed applied again keeps what the console changed."""
+    given = {
+        "display_name": spec.display_name,
+        "brand_colour": spec.brand_colour,
+        "privacy_url": spec.privacy_url,
+    }
+    values = {
+        name: None if value is None else cleaned_setting(name, value)
+        for name, value in given.items()
+        if not isinstance(value, msgspec.UnsetType)
+    }
+    branding.update(tx, system_id, values)
+    for touchpoint in spec.touchpoints:
+        if isinstance(touchpoint, str) or isinstance(touchpoint.question, msgspec.UnsetType):
+            continue
+        question = None if touchpoint.question is None else rules.cleaned(touchpoint.question)
+        branding.set_question(tx, system_id, touchpoint.name, question)
+
+
+def cleaned_setting(name: str, value: str) -> str | None:
+    """A branding setting as stored: trimmed, a colour in lower case; blank is None."""
+    text = rules.cleaned(value)
+    if text is not None and name == "brand_colour":
+        return rules.normal_colour(text)
+    return text
 
 
 def apply_app(
@@ -182,3 +233,29 @@ def apply_campaign(tx: Tx, system_id: int, campaign: CampaignSpec, now: str) -> 
 
 def apply_bounce(tx: Tx, system_id: int, bounce: BounceSpec, now: str) -> None:
     lists.add_bounce(tx, system_id, bounce.email, bounce.type, bounce.reason, now)
+
+
+def apply_driver(tx: Tx, system_id: int, spec: DriverSpec, now: str) -> None:
+    """Create or update a driver: the one with the entry's reason code, or without one, the
+    one with its label, good_bad, level (and level 1 category). The 4.1 module's rules hold:
+    a renamed level 1 driver keeps its level 2 drivers."""
+    wanted = driver_rules.check(spec.draft())
+    code = None if spec.reason_code is None else driver_rules.read_code(spec.reason_code)
+    existing = drivers.listed(tx, system_id)
+    if code is not None:
+        found = next((d for d in existing if d.reason_code == code), None)
+    else:
+        found = next((d for d in existing if driver_rules.key(d) == driver_rules.key(wanted)), None)
+    others = [d for d in existing if found is None or d.id != found.id]
+    try:
+        driver_rules.check_among(wanted, others, found)
+    except driver_rules.Refused as refused:
+        name = systems.system_name(tx, system_id)
+        raise SeedError(name, [f"drivers: {refused.detail}"]) from None
+    if found is None:
+        code = code or driver_rules.next_code(d.reason_code for d in existing)
+        drivers.create(tx, system_id, code, wanted, now)
+        return
+    drivers.update(tx, system_id, found.id, wanted)
+    if found.level == 1 and wanted.label != found.label:
+        drivers.rename_category(tx, system_id, found.good_bad, found.label, wanted.label)

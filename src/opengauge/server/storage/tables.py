@@ -335,7 +335,8 @@ survey_records = Table(
         postgresql_where=text("date_response IS NULL"),
     ),
     # Reporting counts scores over a period, one index per way of slicing them; each covers
-    # the count, and only answered records are in it (invitations cost no entry).
+    # the count, and only answered records are in it (invitations cost no entry). The one by
+    # date also covers a segment filter's scans (segments and account included).
     *(
         Index(
             f"ix_survey_records_scores_by_{name}",
@@ -345,11 +346,25 @@ survey_records = Table(
             postgresql_where=text("nps IS NOT NULL"),
         )
         for name, columns in (
-            ("date", ("date_response", "nps", "touchpoint_id", "division_id")),
+            (
+                "date",
+                ("date_response", "nps", "touchpoint_id", "division_id", "account_id", "segments"),
+            ),
             ("touchpoint", ("touchpoint_id", "date_response", "nps", "division_id")),
             ("division", ("division_id", "date_response", "nps", "touchpoint_id")),
             ("account", ("account_id", "date_response", "nps", "touchpoint_id", "division_id")),
         )
+    ),
+    # Invitations sent in a period, and how many of them were answered.
+    Index(
+        "ix_survey_records_invitations",
+        "system_id",
+        "date_sent",
+        "touchpoint_id",
+        "division_id",
+        "date_response",
+        sqlite_where=text("date_sent IS NOT NULL"),
+        postgresql_where=text("date_sent IS NOT NULL"),
     ),
 )
 

@@ -45,8 +45,11 @@ from opengauge.server.v4_1.call import Call, Module, Principal, Reply, UploadedF
 from opengauge.server.v4_1.errors import ErrorCode, V41Error, V41TooManyRequests
 from opengauge.server.v4_1.hierarchy import service as hierarchy
 from opengauge.server.v4_1.lists import service as lists
+from opengauge.server.v4_1.reasons import service as reasons
 from opengauge.server.v4_1.rendering import V41Errors, is_xml, render
+from opengauge.server.v4_1.report import service as report
 from opengauge.server.v4_1.revenue import service as revenue
+from opengauge.server.v4_1.workflow import service as workflow
 
 FAMILY = Family("v4_1", V41Errors())
 #: Room for a revenue file well over the 2 MB limit plus multipart framing, so an oversized
@@ -70,6 +73,11 @@ MODULES: dict[str, Module] = {
         {"POST": revenue.upload}, max_body_bytes=UPLOAD_BODY_BYTES, prepare=revenue.read_upload
     ),
     "file/company-revenue": Module({"GET": revenue.list_uploads}),
+    "report/nps": Module({"GET": report.nps}),
+    "workflow": Module({"POST": workflow.update}),
+    "reasons": Module(
+        {"GET": reasons.list_reasons, "POST": reasons.add_reason, "PUT": reasons.update_reason}
+    ),
 }
 #: The one thread that reads uploaded files (``Module.prepare``), for every app in the process.
 _FILE_READER = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="opengauge-files")

@@ -63,6 +63,7 @@ class ErrorCode(IntEnum):
     HISTORICAL_ID_MISSING = 400182
     HISTORICAL_ID_EMPTY = 400183
     HISTORICAL_NO_DATA = 400184
+    WORKFLOW_NOT_FOUND = 400200
     WORKFLOW_NUMBER_REQUIRED = 400201
     PRODUCTS_URL = 400300
     PRODUCTS_NO_DATA = 400301
@@ -166,6 +167,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.HISTORICAL_ID_MISSING: "ID required, but missing",
     ErrorCode.HISTORICAL_ID_EMPTY: "ID can not be empty",
     ErrorCode.HISTORICAL_NO_DATA: "No data found with passed parameters",
+    # Not in the table: the workflow evidence (reference §2.25) shows it.
+    ErrorCode.WORKFLOW_NOT_FOUND: "Workflow not found",
     ErrorCode.WORKFLOW_NUMBER_REQUIRED: "Required field ‘number_customergauge’ not supplied",
     ErrorCode.PRODUCTS_URL: "Couldn’t get data from given url",
     ErrorCode.PRODUCTS_NO_DATA: "No data provided",

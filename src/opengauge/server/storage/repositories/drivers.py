@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from opengauge.server.domain.drivers import Draft
 from opengauge.server.storage.transaction import Row, Tx
 
 _COLUMNS = "id, reason_code, position, good_bad, category_main, level, label"
@@ -66,3 +67,77 @@ def choose(tx: Tx, system_id: int, survey_record_id: int, driver_ids: Sequence[i
             " WHERE x.survey_record_id = r.id AND x.driver_id = d.id)",
             (survey_record_id, system_id, driver_id),
         )
+
+
+def lock(tx: Tx, system_id: int) -> None:
+    """Serialise driver changes of one system across server processes.
+
+    SQLite needs nothing (one writer holds the database). On PostgreSQL two concurrent
+    requests could each find a code or a label free and both take it, so every change first
+    locks the system's row for the rest of the transaction.
+    """
+    if tx.is_postgres:
+        tx.one("SELECT id FROM systems WHERE id = ? FOR UPDATE", (system_id,))
+
+
+def create(tx: Tx, system_id: int, reason_code: str, draft: Draft, now: str) -> int:
+    """A new driver of the system; its id."""
+    return tx.insert(
+        "INSERT INTO drivers (system_id, reason_code, position, good_bad, category_main, level,"
+        " label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            system_id,
+            reason_code,
+            draft.position,
+            draft.good_bad,
+            draft.category_main,
+            draft.level,
+            draft.label,
+            now,
+        ),
+    )
+
+
+def update(tx: Tx, system_id: int, driver_id: int, draft: Draft) -> None:
+    """Store ``draft`` as the driver's fields (its reason code stays)."""
+    tx.send(
+        "UPDATE drivers SET position = ?, good_bad = ?, category_main = ?, level = ?, label = ?"
+        " WHERE id = ? AND system_id = ?",
+        (
+            draft.position,
+            draft.good_bad,
+            draft.category_main,
+            draft.level,
+            draft.label,
+            driver_id,
+            system_id,
+        ),
+    )
+
+
+def rename_category(tx: Tx, system_id: int, good_bad: str, old: str, new: str) -> None:
+    """Level 2 drivers under the level 1 label ``old`` follow it to ``new``."""
+    tx.send(
+        "UPDATE drivers SET category_main = ?"
+        " WHERE system_id = ? AND good_bad = ? AND level = 2 AND category_main = ?",
+        (new, system_id, good_bad, old),
+    )
+
+
+def labels_of_records(tx: Tx, system_id: int, first: int, last: int) -> dict[int, list[str]]:
+    """The labels of the drivers each answered record from id ``first`` to ``last`` chose.
+
+    One query for a whole export page: a range of the primary key's leading column. Labels
+    are in the listing's order (level, position, id); records that chose none are left out.
+    """
+    rows = tx.all(
+        "SELECT x.survey_record_id, d.label FROM record_drivers x"
+        " JOIN drivers d ON d.id = x.driver_id"
+        " WHERE x.survey_record_id BETWEEN ? AND ? AND x.system_id = ?"
+        " ORDER BY x.survey_record_id, d.level, d.position, d.id",
+        (first, last, system_id),
+    )
+    chosen: dict[int, list[str]] = {}
+    for record_id, label in rows:
+        chosen.setdefault(int(record_id), []).append(str(label))
+    return chosen

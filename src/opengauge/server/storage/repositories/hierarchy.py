@@ -56,7 +56,8 @@ def move(tx: Tx, system_id: int, division_id: int, parent_id: int) -> None:
 
 def delete(tx: Tx, system_id: int, division: Division, replacement: Division) -> None:
     """Delete a leaf division after pointing records, apps and campaigns at ``replacement``."""
-    for table in ("survey_records", "connected_apps"):
+    # record_drivers keeps a copy of its record's division, for reporting.
+    for table in ("survey_records", "record_drivers", "connected_apps"):
         tx.write(
             f"UPDATE {table} SET division_id = ? WHERE system_id = ? AND division_id = ?",  # noqa: S608
             (replacement.id, system_id, division.id),

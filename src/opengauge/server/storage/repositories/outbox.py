@@ -16,7 +16,8 @@ FAILED = "FAILED"
 class OutboxEntry:
     id: int
     system_id: int
-    #: None for a console user's set-password e-mail.
+    #: None for a console user's set-password e-mail; the followed-up record for a
+    #: follow-up assignment.
     survey_record_id: int | None
     recipient: str
     subject: str
@@ -26,12 +27,14 @@ class OutboxEntry:
     last_error: str | None
     created_at: str
     sent_at: str | None
-    #: survey or console (:data:`SURVEY`, :data:`CONSOLE`).
+    #: survey, console or follow_up (:data:`SURVEY`, :data:`CONSOLE`, :data:`FOLLOW_UP`).
     kind: str = "survey"
 
 
 SURVEY = "survey"
 CONSOLE = "console"
+#: A console user told that a follow-up is assigned to them (its link: the console page).
+FOLLOW_UP = "follow_up"
 
 _COLUMNS = (
     "id, system_id, survey_record_id, recipient, subject, link, status, attempts, last_error,"
@@ -63,6 +66,17 @@ def enqueue_console(
         "INSERT INTO outbox (system_id, kind, recipient, subject, link, status, attempts,"
         " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
         (system_id, CONSOLE, recipient, subject, link, QUEUED, now, now),
+    )
+
+
+def enqueue_follow_up(
+    tx: Tx, system_id: int, survey_record_id: int, recipient: str, subject: str, link: str, now: str
+) -> None:
+    """Queue the e-mail telling a console user a record's follow-up is assigned to them."""
+    tx.send(
+        "INSERT INTO outbox (system_id, survey_record_id, kind, recipient, subject, link,"
+        " status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        (system_id, survey_record_id, FOLLOW_UP, recipient, subject, link, QUEUED, now, now),
     )
 
 
@@ -107,10 +121,11 @@ def mark_sent(tx: Tx, entry_id: int, now: str) -> None:
         " next_attempt_at = NULL WHERE id = ? AND status = ?",
         (SENT, now, entry_id, SENDING),
     )
+    # Only an invitation sends its record: a follow-up e-mail names its record too.
     tx.write(
         "UPDATE survey_records SET status = 'SENT', date_sent = ? WHERE id ="
-        " (SELECT survey_record_id FROM outbox WHERE id = ?) AND status = 'QUEUED'",
-        (now, entry_id),
+        " (SELECT survey_record_id FROM outbox WHERE id = ? AND kind = ?) AND status = 'QUEUED'",
+        (now, entry_id, SURVEY),
     )
 
 

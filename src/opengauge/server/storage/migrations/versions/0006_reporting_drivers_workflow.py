@@ -19,11 +19,12 @@ TIMESTAMP = sa.String(length=19)
 
 #: The reporting indexes on survey_records: answered records only, each covering a count.
 SCORE_INDEXES = (
-    ("date", ("date_response", "nps", "touchpoint_id", "division_id")),
+    ("date", ("date_response", "nps", "touchpoint_id", "division_id", "account_id", "segments")),
     ("touchpoint", ("touchpoint_id", "date_response", "nps", "division_id")),
     ("division", ("division_id", "date_response", "nps", "touchpoint_id")),
     ("account", ("account_id", "date_response", "nps", "touchpoint_id", "division_id")),
 )
+INVITATION_INDEX = ("system_id", "date_sent", "touchpoint_id", "division_id", "date_response")
 OLD_REVENUE_INDEX = ("system_id", "account_id", "month")
 REVENUE_INDEX = ("system_id", "account_id", "month", "amount")
 DRIVER_INDEX = ("system_id", "driver_id", "date_response", "nps", "touchpoint_id", "division_id")
@@ -66,6 +67,13 @@ def upgrade() -> None:
             sqlite_where=sa.text("nps IS NOT NULL"),
             postgresql_where=sa.text("nps IS NOT NULL"),
         )
+    op.create_index(
+        "ix_survey_records_invitations",
+        "survey_records",
+        list(INVITATION_INDEX),
+        sqlite_where=sa.text("date_sent IS NOT NULL"),
+        postgresql_where=sa.text("date_sent IS NOT NULL"),
+    )
     op.drop_index(op.f(_index_name("revenue_months", OLD_REVENUE_INDEX)), "revenue_months")
     op.create_index(
         op.f(_index_name("revenue_months", REVENUE_INDEX)), "revenue_months", list(REVENUE_INDEX)
@@ -162,6 +170,7 @@ def downgrade() -> None:
         "revenue_months",
         list(OLD_REVENUE_INDEX),
     )
+    op.drop_index("ix_survey_records_invitations", "survey_records")
     for name, _columns in SCORE_INDEXES:
         op.drop_index(f"ix_survey_records_scores_by_{name}", "survey_records")
     with op.batch_alter_table("touchpoints") as batch:

@@ -1,0 +1,1 @@
+"""The 4.1 workflow module."""
