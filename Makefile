@@ -30,7 +30,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## bench: PUT /records/ (mapping x database x workers), reads beside writes, the CLI import,
-## the sandbox start-up and the console pages, against a bare ASGI ceiling (BENCH_ARGS="--only records" etc.)
+## the sandbox start-up, the console pages and the NPS dashboard (1,000,000 survey records), against
+## a bare ASGI ceiling (BENCH_ARGS="--only dashboard" etc.)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

@@ -127,6 +127,13 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[str]]
+    #: Columns only the CSV has (the page shows them another way, or has no room).
+    csv_only: tuple[int, ...] = ()
+
+    @property
+    def shown(self) -> list[int]:
+        """The indexes of the columns the page shows."""
+        return [i for i in range(len(self.columns)) if i not in self.csv_only]
 
 
 def _tally_cells(tally: Tally) -> list[str]:
@@ -153,7 +160,8 @@ def trend_table(found: Dashboard) -> Table:
         ]
         for bucket in found.trend
     ]
-    return Table("trend", "Trend", [label, "From", "To", *TALLY_COLUMNS], rows)
+    columns = [label, "From", "To", *TALLY_COLUMNS]
+    return Table("trend", "Trend", columns, rows, csv_only=(1, 2))
 
 
 def touchpoint_table(found: Dashboard) -> Table:
@@ -172,7 +180,9 @@ def division_table(found: Dashboard) -> Table:
         for division in found.divisions
     ]
     columns = ["Division", "Level", "Own responses", *TALLY_COLUMNS]
-    return Table("divisions", "By division (each with every division below it)", columns, rows)
+    title = "By division (each with every division below it)"
+    # The page shows a division's level by indenting its name.
+    return Table("divisions", title, columns, rows, csv_only=(1,))
 
 
 def account_table(found: Dashboard | None, accounts: list[reporting.AccountFigure]) -> Table:
@@ -194,7 +204,7 @@ def driver_table(found: Dashboard, good_bad: str) -> Table:
         for figure in figures
     ]
     slug = "promoter-drivers" if promoters else "detractor-drivers"
-    return Table(slug, f"Drivers among {group}", ["Driver", "Chosen", f"Share of {group}"], rows)
+    return Table(slug, f"Drivers among {group}", ["Driver", "Chosen", "Share"], rows)
 
 
 def comment_table(found: Dashboard) -> Table:

@@ -2,10 +2,10 @@
 
 A request names its filters by what users see (a touchpoint's name, a division's name, a
 segment's value); :func:`resolve` turns them into a storage :class:`Slice` of ids. The
-dashboard's figures are read in three reads at once (on their own reader connections), each
+dashboard's figures are read in four reads at once (on their own reader connections), each
 a set of SQL counts: the headline and trend with the touchpoints and divisions; the accounts
-with their revenue; the drivers with the latest comments. The division roll-up and the
-revenue weighting then work on those counts, never on rows.
+with their revenue; the invitations; the drivers with the latest comments. The division
+roll-up and the revenue weighting then work on those counts, never on rows.
 """
 
 from __future__ import annotations
@@ -197,7 +197,6 @@ def buckets(since: date, until: date, by: str) -> list[tuple[str, date, date]]:
 @dataclass(frozen=True)
 class _Overview:
     trend: list[Bucket]
-    invitations: tuple[int, int]
     touchpoints: list[Named]
     divisions: list[DivisionFigure]
     touchpoint_names: list[str]
@@ -209,7 +208,7 @@ NO_TOUCHPOINT = "(no touchpoint)"
 
 
 def _overview(system_id: int, filters: Filters) -> Operation[_Overview]:
-    """The trend, the invitations, and the breakdowns by touchpoint and by division."""
+    """The trend and the breakdowns by touchpoint and by division."""
 
     def operation(tx: Tx) -> _Overview:
         piece = resolve(tx, system_id, filters)
@@ -217,10 +216,10 @@ def _overview(system_id: int, filters: Filters) -> Operation[_Overview]:
         touchpoints = reporting.touchpoints(tx, system_id)
         tree = Tree(hierarchy.divisions(tx, system_id))
         ordered = tree.breadth_first()
-        if piece.segment_value is None:
-            counted = _counted_by_ranges(tx, piece, spans, touchpoints, ordered)
+        if reporting.counts_in_one_scan(tx, piece):
+            counted = _counted_by_scans(tx, piece, spans)
         else:
-            counted = _counted_from_cube(tx, piece, spans)
+            counted = _counted_by_ranges(tx, piece, spans, touchpoints, ordered)
         by_period, by_touchpoint, by_division = counted
         named = [
             Named(name, by_touchpoint.get(touchpoint_id, Tally()))
@@ -233,7 +232,6 @@ def _overview(system_id: int, filters: Filters) -> Operation[_Overview]:
                 Bucket(label, start, end, tally)
                 for (label, start, end), tally in zip(spans, by_period, strict=True)
             ],
-            invitations=reporting.invitations(tx, piece),
             touchpoints=named,
             divisions=_rolled_up(tree, by_division, by_division.get(None, Tally())),
             touchpoint_names=list(touchpoints.values()),
@@ -268,19 +266,20 @@ def _counted_by_ranges(
     )
 
 
-def _counted_from_cube(tx: Tx, piece: Slice, spans: list[tuple[str, date, date]]) -> _Counted:
-    """The same counts, summed from one grouped scan by day, touchpoint and division."""
-    by_period = [Tally() for _ in spans]
-    by_touchpoint: dict[int | None, Tally] = {}
-    by_division: dict[int | None, Tally] = {}
+def _counted_by_scans(tx: Tx, piece: Slice, spans: list[tuple[str, date, date]]) -> _Counted:
+    """The same counts, from grouped scans: each day's counts summed into its period."""
+    found = reporting.breakdowns(tx, piece)
     starts = [start.isoformat() for _, start, _ in spans]
-    for day, touchpoint_id, division_id, counts in reporting.cube(tx, piece):
-        tally = _tally(counts)
-        at = bisect.bisect_right(starts, day) - 1
-        by_period[at] += tally
-        by_touchpoint[touchpoint_id] = by_touchpoint.get(touchpoint_id, Tally()) + tally
-        by_division[division_id] = by_division.get(division_id, Tally()) + tally
-    return by_period, by_touchpoint, by_division
+    by_period = [[0, 0, 0] for _ in spans]
+    for day, counts in found.by_day.items():
+        into = by_period[bisect.bisect_right(starts, day) - 1]
+        for k in range(3):
+            into[k] += counts[k]
+    return (
+        [Tally.of(*counts) for counts in by_period],
+        {t: _tally(c) for t, c in found.by_touchpoint.items()},
+        {d: _tally(c) for d, c in found.by_division.items()},
+    )
 
 
 def _rolled_up(tree: Tree, own: dict[int | None, Tally], unassigned: Tally) -> list[DivisionFigure]:
@@ -303,6 +302,15 @@ def _rolled_up(tree: Tree, own: dict[int | None, Tally], unassigned: Tally) -> l
 
 def _first_of_month(day: date) -> str:
     return day.replace(day=1).isoformat()
+
+
+def _invitations(system_id: int, filters: Filters) -> Operation[tuple[int, int]]:
+    """(invitations sent in the period, how many of those were answered)."""
+
+    def operation(tx: Tx) -> tuple[int, int]:
+        return reporting.invitations(tx, resolve(tx, system_id, filters))
+
+    return operation
 
 
 @dataclass(frozen=True)
@@ -373,18 +381,20 @@ def _by_frequency(figures: Sequence[DriverFigure]) -> list[DriverFigure]:
 
 
 async def dashboard(db: Database, system_id: int, filters: Filters) -> Dashboard:
-    """Every figure of the dashboard, from three reads run at once."""
-    overview, accounts, voices = await asyncio.gather(
+    """Every figure of the dashboard, from four reads run at once (each on a connection of
+    its own: on PostgreSQL they truly run side by side)."""
+    overview, accounts, invitations, voices = await asyncio.gather(
         db.read(_overview(system_id, filters)),
         db.read(_accounts(system_id, filters, TOP_ACCOUNTS)),
+        db.read(_invitations(system_id, filters)),
         db.read(_voices(system_id, filters)),
     )
     headline = total(bucket.tally for bucket in overview.trend)
     return Dashboard(
         filters=filters,
         headline=headline,
-        invitations=overview.invitations[0],
-        answered_invitations=overview.invitations[1],
+        invitations=invitations[0],
+        answered_invitations=invitations[1],
         trend=overview.trend,
         touchpoints=overview.touchpoints,
         divisions=overview.divisions,

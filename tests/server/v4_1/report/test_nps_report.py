@@ -8,7 +8,7 @@ import pytest
 
 from tests.server.reporting.support import scored_tenant
 from tests.server.v4_1.support import call
-from tests.support import RunningServer, Tenant
+from tests.support import RunningServer, Tenant, put_record
 
 #: The message as documented, with its typographic apostrophe.
 FILTER_KEY = "Filter key doesn\u2019t exist"
@@ -146,3 +146,22 @@ def test_a_post_is_300003(scored: Tenant) -> None:
     response = call(scored, "POST", "report/nps")
     assert response.status_code == 405
     assert response.json()["Error"]["Code"] == 300003
+
+
+@pytest.mark.parametrize("value", ['Zürich "Nord"', "Alp", "a\\b"])
+def test_a_segment_value_is_matched_whole_whatever_its_characters(
+    server: RunningServer, value: str
+) -> None:
+    tenant = scored_tenant(server)
+    with tenant.client() as http:
+        record = {
+            "Email": "odd@example.com",
+            "Account Name": "Odd",
+            "NPS": 9,
+            "Responded": "2026-03-03 10:00:00",
+            "Product": 'Zürich "Nord"' if value != "a\\b" else value,
+        }
+        assert put_record(http, "scores", record).status_code == 200
+    data = _report(tenant, **HALF_YEAR, filter_segment=value)
+    # "Alp" is inside "Alpha" but is no segment's value.
+    assert data["responses"] == ("0" if value == "Alp" else "1")

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
-from opengauge.server.storage.transaction import Row, Tx
+from opengauge.server.storage.transaction import Tx
 
 #: responses, promoters, detractors: the counts every tally query returns.
 _COUNTS = (
@@ -72,26 +73,41 @@ def _filters(tx: Tx, piece: Slice, alias: str = "") -> tuple[str, list[object]]:
     return sql + segment, params + segment_params
 
 
+#: Characters JSON never escapes (with our ``json.dumps``): a value made of them alone appears
+#: in a record's segments text as it is.
+_VERBATIM = frozenset(map(chr, range(0x20, 0x7F))) - {'"', "\\"}
+
+
 def _segment(tx: Tx, piece: Slice, alias: str) -> tuple[str, list[object]]:
-    """The segment filter's condition: a value of any segment, or of the named one."""
+    """The segment filter's condition: a value of any segment, or of the named one.
+
+    Reading the JSON of every record is slow, so a value that JSON writes as it is is
+    first looked for in the text (``instr``/``strpos``), and only the records holding it are
+    parsed.
+    """
     if piece.segment_value is None:
         return "", []
-    each = "json_each_text(segments::json)" if tx.is_postgres else "json_each(segments)"
-    each = each.replace("segments", f"{alias}segments")
+    column = f"{alias}segments"
+    each = f"json_each_text({column}::json)" if tx.is_postgres else f"json_each({column})"
     if piece.segment_name is None:
         condition = f" AND EXISTS (SELECT 1 FROM {each} s WHERE s.value = ?)"  # noqa: S608
-        return condition, [piece.segment_value]
-    return (
-        f" AND EXISTS (SELECT 1 FROM {each} s WHERE s.key = ? AND s.value = ?)",  # noqa: S608
-        [piece.segment_name, piece.segment_value],
-    )
+        params: list[object] = [piece.segment_value]
+    else:
+        condition = f" AND EXISTS (SELECT 1 FROM {each} s WHERE s.key = ? AND s.value = ?)"  # noqa: S608
+        params = [piece.segment_name, piece.segment_value]
+    if set(piece.segment_value) <= _VERBATIM:
+        find = "strpos" if tx.is_postgres else "instr"
+        # CASE keeps the order: the text test first, the JSON only for records passing it.
+        condition = f" AND CASE WHEN {find}({column}, ?) > 0 THEN {condition[5:]} ELSE false END"
+        params = [piece.segment_value, *params]
+    return condition, params
 
 
 def _indexed(tx: Tx, index: str) -> str:
     return "" if tx.is_postgres else f" INDEXED BY {index}"
 
 
-def _counts(row: Row | None) -> Counts:
+def _counts(row: Sequence[Any] | None) -> Counts:
     if row is None:
         return (0, 0, 0)
     return (int(row[0]), int(row[1]), int(row[2]))
@@ -170,25 +186,64 @@ def _without(tx: Tx, piece: Slice, column: str) -> Counts:
     )
 
 
-def cube(tx: Tx, piece: Slice) -> list[tuple[str, int | None, int | None, Counts]]:
-    """The slice's counts by day, touchpoint and division: (YYYY-MM-DD, touchpoint id,
-    division id, counts), in one scan.
+def counts_in_one_scan(tx: Tx, piece: Slice) -> bool:
+    """Whether the slice's breakdowns by period, touchpoint and division are best read with
+    :func:`breakdowns` (grouped scans) rather than a range count for each value. PostgreSQL
+    groups a scan in a hash table at little cost, where each range count costs a round trip
+    and a plan; SQLite's grouping costs more than its range counts, unless every row must be
+    read anyway (a segment filter)."""
+    return tx.is_postgres or piece.segment_value is not None
 
-    For a slice that must read every record's row anyway (a segment filter: segments are
-    not in the indexes), one grouped scan beats a range count per month, touchpoint and
-    division, each of which would read the rows again.
-    """
+
+@dataclass(frozen=True)
+class Breakdowns:
+    """A slice's counts by day (``YYYY-MM-DD``), by touchpoint and by division (None: the
+    records without one)."""
+
+    by_day: dict[str, Counts]
+    by_touchpoint: dict[int | None, Counts]
+    by_division: dict[int | None, Counts]
+
+
+_DAY = "substr(date_response, 1, 10)"
+
+
+def breakdowns(tx: Tx, piece: Slice) -> Breakdowns:
+    """The slice's counts by day, touchpoint and division, each from a grouped scan: on
+    PostgreSQL all three from one scan (grouping sets), on SQLite one scan each."""
+    found = Breakdowns({}, {}, {})
     if piece.matches_nothing:
-        return []
+        return found
     filters, params = _filters(tx, piece)
-    rows = tx.all(
-        f"SELECT substr(date_response, 1, 10), touchpoint_id, division_id, {_COUNTS}"  # noqa: S608
+    source = (
         f" FROM survey_records{_indexed(tx, 'ix_survey_records_scores_by_date')}"
         " WHERE system_id = ? AND nps IS NOT NULL AND date_response >= ?"
-        f" AND date_response <= ?{filters} GROUP BY 1, 2, 3",
-        [piece.system_id, piece.since, piece.until, *params],
+        f" AND date_response <= ?{filters}"
     )
-    return [(str(r[0]), r[1], r[2], _counts(r[3:])) for r in rows]
+    where = [piece.system_id, piece.since, piece.until, *params]
+    if tx.is_postgres:
+        rows = tx.all(
+            f"SELECT GROUPING({_DAY}), GROUPING(touchpoint_id), {_DAY}, touchpoint_id,"
+            f" division_id, {_COUNTS}{source}"
+            f" GROUP BY GROUPING SETS (({_DAY}), (touchpoint_id), (division_id))",
+            where,
+        )
+        for no_day, no_touchpoint, day, touchpoint_id, division_id, *counts in rows:
+            if not no_day:
+                found.by_day[day] = _counts(counts)
+            elif not no_touchpoint:
+                found.by_touchpoint[touchpoint_id] = _counts(counts)
+            else:
+                found.by_division[division_id] = _counts(counts)
+        return found
+    for key, into in (
+        (_DAY, found.by_day),
+        ("touchpoint_id", found.by_touchpoint),
+        ("division_id", found.by_division),
+    ):
+        rows = tx.all(f"SELECT {key}, {_COUNTS}{source} GROUP BY 1", where)
+        into.update((row[0], _counts(row[1:])) for row in rows)
+    return found
 
 
 @dataclass(frozen=True)
