@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
+import time
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from opengauge.server.clock import Clock
 from opengauge.server.seed.schemas import SeedError, validate_seed
 from opengauge.server.seed.service import apply_seed
 from tests.server.v4_1.support import call
@@ -22,8 +26,8 @@ def _seed(name: str, responses: int) -> dict[str, object]:
     return tenant_seed(name, sample_responses=responses, drivers=DRIVERS)
 
 
-def _apply(server: RunningServer, name: str, responses: int) -> Tenant:
-    (applied,) = apply_seed(server.db, validate_seed(_seed(name, responses)))
+def _apply(server: RunningServer, name: str, responses: int, clock: Clock | None = None) -> Tenant:
+    (applied,) = apply_seed(server.db, validate_seed(_seed(name, responses)), clock)
     return Tenant(server, name, applied.id, f"{name}-client", f"{name}-secret", "eu")
 
 
@@ -88,3 +92,22 @@ def test_a_count_out_of_range_is_refused(count: int) -> None:
     with pytest.raises(SeedError) as refused:
         validate_seed(_seed("samples", count))
     assert "systems[0].sample_responses: must be between 0 and 5000" in str(refused.value)
+
+
+@pytest.mark.parametrize("today", ["2026-03-01", "2026-12-31", "2028-02-29"])
+def test_every_sample_answer_is_made_and_ends_before_the_day_it_is_applied(
+    server: RunningServer, today: str
+) -> None:
+    clock = Clock()
+    clock.freeze()
+    clock.set_time(calendar.timegm(time.strptime(f"{today} 00:30:00", "%Y-%m-%d %H:%M:%S")))
+    tenant = _apply(server, f"s-{uuid.uuid4().hex[:10]}", 200, clock)
+    answered, last_answer, last_sent, first_sent = server.rows(
+        "SELECT count(nps), max(date_response), max(date_sent), min(date_sent)"
+        " FROM survey_records WHERE system_id = ?",
+        (tenant.system_id,),
+    )[0]
+    assert answered == 200
+    assert last_answer < today
+    assert last_sent < today
+    assert first_sent >= str(date.fromisoformat(today) - timedelta(days=365))

@@ -1,11 +1,11 @@
 """Sample answers for a demo system: enough for a dashboard worth looking at.
 
-A seed file's ``sample_responses: N`` gives the system up to N answered survey records over
-the 12 months before today (and about as many invitations still unanswered), from 24 fictional
-accounts with three contacts and a year of ARR each, spread over the system's touchpoints,
-divisions and segment, with comments and drivers. Scores improve a little over the year, so
-the trend shows something. It happens once: a system that has sample records is left alone,
-so re-applying the seed (as every ``serve --demo`` does) adds nothing.
+A seed file's ``sample_responses: N`` gives the system N answered survey records over the
+12 months before today (and one and a half times as many invitations nobody answered), from
+24 fictional accounts with three contacts and a year of ARR each, spread over the system's
+touchpoints, divisions and segment, with comments and drivers. Scores improve a little over
+the year, so the trend shows something. It happens once: a system that has sample records is
+left alone, so re-applying the seed (as every ``serve --demo`` does) adds nothing.
 
 The records are made the same way for the same system name (a seeded random generator);
 only their link codes are random, as every link code must be.
@@ -146,20 +146,21 @@ def _records(
     invitations = responses * 5 // 2
     answered = set(rng.sample(range(invitations), min(responses, invitations)))
     first_day = today - timedelta(days=365)
+    start = datetime.combine(first_day, datetime.min.time())
+    # Answers end before today (today's are the user's own: the walkthrough's export), so
+    # invitations go out until an hour before midnight and answers come before it.
+    last_answer = datetime.combine(today, datetime.min.time()) - timedelta(seconds=1)
+    span = int((last_answer - start).total_seconds()) - 3600
     for n in range(invitations):
         account_id, contact_ids = rng.choices(people, weights)[0]
-        sent = datetime.combine(first_day, datetime.min.time()) + timedelta(
-            seconds=rng.randrange(365 * 86400)
-        )
+        sent = start + timedelta(seconds=rng.randrange(span))
         nps = comment = response = None
         if n in answered:
-            response_time = sent + timedelta(hours=rng.randrange(1, 96))
-            # Answers end yesterday: today's are the user's own (the walkthrough's export).
-            if response_time.date() < today:
-                nps = _score(rng, (sent.date() - first_day).days / 365)
-                response = _stamp(response_time)
-                if rng.random() < 0.5:
-                    comment = rng.choice(COMMENTS[_kind(nps)])
+            delay = timedelta(seconds=rng.randrange(600, 96 * 3600))
+            response = _stamp(min(sent + delay, last_answer))
+            nps = _score(rng, (sent.date() - first_day).days / 365)
+            if rng.random() < 0.5:
+                comment = rng.choice(COMMENTS[_kind(nps)])
         records.append(
             SampleRecord(
                 contact_id=rng.choice(contact_ids),
