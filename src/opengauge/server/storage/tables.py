@@ -43,6 +43,17 @@ def _system_fk() -> Column[int]:
     )
 
 
+def _record_fk(*, primary_key: bool = False, nullable: bool = False) -> Column[int]:
+    """A survey record a row belongs to (deleted with it)."""
+    return Column(
+        "survey_record_id",
+        Integer,
+        ForeignKey("survey_records.id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=nullable,
+    )
+
+
 systems = Table(
     "systems",
     metadata,
@@ -391,12 +402,7 @@ drivers = Table(
 record_drivers = Table(
     "record_drivers",
     metadata,
-    Column(
-        "survey_record_id",
-        Integer,
-        ForeignKey("survey_records.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _record_fk(primary_key=True),
     Column("driver_id", Integer, ForeignKey("drivers.id", ondelete="CASCADE"), primary_key=True),
     _system_fk(),
     Column("date_response", TIMESTAMP, nullable=False),
@@ -418,12 +424,7 @@ record_drivers = Table(
 workflows = Table(
     "workflows",
     metadata,
-    Column(
-        "survey_record_id",
-        Integer,
-        ForeignKey("survey_records.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _record_fk(primary_key=True),
     _system_fk(),
     # OPEN, IN-PROGRESS, CLOSED, or an extended status 0-99 as its digits.
     Column("status", String(16), nullable=False),
@@ -439,12 +440,7 @@ workflow_events = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     _system_fk(),
-    Column(
-        "survey_record_id",
-        Integer,
-        ForeignKey("survey_records.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _record_fk(),
     Column("at", TIMESTAMP, nullable=False),
     # A console user's e-mail, a connected app's name, or api_key.
     Column("by", String(255), nullable=False),
@@ -460,12 +456,7 @@ outbox = Table(
     Column("id", Integer, primary_key=True),
     _system_fk(),
     # The invited survey record; none for a console user's set-password e-mail.
-    Column(
-        "survey_record_id",
-        Integer,
-        ForeignKey("survey_records.id", ondelete="CASCADE"),
-        nullable=True,
-    ),
+    _record_fk(nullable=True),
     # survey (an invitation to answer) or console (a set-password link for a console user).
     Column("kind", String(16), nullable=False, server_default="survey"),
     Column("recipient", String(255), nullable=False),
