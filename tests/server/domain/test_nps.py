@@ -14,7 +14,6 @@ from opengauge.server.domain.nps import (
     one_decimal,
     share,
     total,
-    weighted,
     weighted_from_sums,
 )
 
@@ -88,6 +87,34 @@ def test_a_score_is_the_promoter_share_minus_the_detractor_share(tally: Tally) -
     assert abs(Fraction(shown) - tally.score) <= Fraction(1, 20)
 
 
+def weighted(pairs: list[tuple[Tally, int]]) -> Fraction | None:
+    """The revenue-weighted NPS as spec section 11 defines it, written plainly: the figure
+    the database's sums must give."""
+    counted = [(tally.score, weight) for tally, weight in pairs if tally.responses and weight > 0]
+    total_weight = sum(weight for _, weight in counted)
+    if not total_weight:
+        return None
+    return (
+        sum(
+            (Fraction(weight) * score for score, weight in counted if score is not None),
+            Fraction(0),
+        )
+        / total_weight
+    )
+
+
+def sums_of(pairs: list[tuple[Tally, int]]) -> list[tuple[int, int, int]]:
+    """What the database's account summary gives for ``pairs``: by response count n, the sum
+    of weight * (promoters - detractors) and of weight, over the pairs with both."""
+    sums: dict[int, list[int]] = {}
+    for tally, weight in pairs:
+        if tally.responses and weight:
+            group = sums.setdefault(tally.responses, [0, 0])
+            group[0] += weight * (tally.promoters - tally.detractors)
+            group[1] += weight
+    return [(n, d, w) for n, (d, w) in sums.items()]
+
+
 def test_revenue_weighting_by_hand() -> None:
     # NPS 33.3 (weight 1), -50 (weight 3); an account without revenue and one without
     # responses take no part: (33.33 * 1 - 50 * 3) / 4 = -29.17.
@@ -97,22 +124,17 @@ def test_revenue_weighting_by_hand() -> None:
         (Tally(5, 0, 0), 0),
         (Tally(), 100),
     ]
+    assert one_decimal(weighted_from_sums(sums_of(pairs))) == "-29.2"
     assert one_decimal(weighted(pairs)) == "-29.2"
-    assert weighted([(Tally(5, 0, 0), 0)]) is None
-    assert weighted([]) is None
+    assert weighted_from_sums(sums_of([(Tally(5, 0, 0), 0)])) is None
+    assert weighted_from_sums([]) is None
 
 
 @given(st.lists(st.tuples(tallies, st.integers(0, 10**9)), max_size=30))
 def test_weighting_from_the_databases_sums_is_the_same_figure(
     pairs: list[tuple[Tally, int]],
 ) -> None:
-    sums: dict[int, list[int]] = {}
-    for tally, weight in pairs:
-        if tally.responses and weight:
-            group = sums.setdefault(tally.responses, [0, 0])
-            group[0] += weight * (tally.promoters - tally.detractors)
-            group[1] += weight
-    assert weighted_from_sums((n, d, w) for n, (d, w) in sums.items()) == weighted(pairs)
+    assert weighted_from_sums(sums_of(pairs)) == weighted(pairs)
     result = weighted(pairs)
     if result is not None:
         assert -100 <= result <= 100

@@ -32,6 +32,8 @@ MAX_WEEKS = 160
 GROUPINGS = {"month": "Month", "week": "Week"}
 #: What a text filter may hold.
 MAX_FILTER = 255
+#: The query string's parameters that are filters.
+FILTER_KEYS = ("from", "to", "touchpoint", "division", "segment", "by")
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,6 @@ def read_query(params: Mapping[str, str], today: date) -> Query:
     if problems:
         filters = Filters(since, until)
     return Query(filters, given, problems)
-
-
-FILTER_KEYS = ("from", "to", "touchpoint", "division", "segment", "by")
 
 
 def query_string(filters: Filters) -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import Enum, auto
 from typing import Protocol, TypeVar
 
+from opengauge.server.domain.nps import PROMOTER_FLOOR
+
 POSITIVE = "pos"
 NEGATIVE = "neg"
 #: What the 4.1 listing calls each ``good_bad``.
@@ -256,6 +258,11 @@ def next_code(codes: Iterable[str]) -> str:
 def show_for(good_bad: str) -> str:
     """``Promoter`` for ``pos``, ``Detractor&Neutral`` for ``neg``."""
     return SHOW_FOR[good_bad]
+
+
+def fitting(score: int) -> str:
+    """The drivers a score is asked about: ``pos`` for a promoter (9-10), else ``neg``."""
+    return POSITIVE if score >= PROMOTER_FLOOR else NEGATIVE
 
 
 def shown_for(text: str) -> str | None:

@@ -60,28 +60,13 @@ def category(score: int) -> str:
     return "passive" if score >= PASSIVE_FLOOR else "detractor"
 
 
-def weighted(pairs: Iterable[tuple[Tally, int]]) -> Fraction | None:
-    """sum(weight * NPS) / sum(weight) over the pairs with a score and a positive weight.
-
-    The revenue-weighted NPS: each account's score weighted by its revenue in the period (in
-    cents); accounts without a score or without revenue take no part, and none at all gives
-    None.
-    """
-    sums: dict[int, tuple[int, int]] = {}
-    for tally, weight in pairs:
-        if tally.responses and weight > 0:
-            difference, weights = sums.get(tally.responses, (0, 0))
-            sums[tally.responses] = (
-                difference + weight * (tally.promoters - tally.detractors),
-                weights + weight,
-            )
-    return weighted_from_sums((n, d, w) for n, (d, w) in sums.items())
-
-
 def weighted_from_sums(groups: Iterable[tuple[int, int, int]]) -> Fraction | None:
-    """:func:`weighted` from sums made in the database, one group per response count n:
-    (n, sum of weight * (promoters - detractors), sum of weight) over the accounts with n
-    responses. Exact, with one fraction per distinct n however many accounts there are."""
+    """sum(weight * NPS) / sum(weight): the revenue-weighted NPS, each account's score weighted
+    by its revenue in the period (in cents), from sums made in the database. There is one
+    group per response count n: (n, sum of weight * (promoters - detractors), sum of weight)
+    over the accounts with n responses and revenue. Accounts without a score or revenue take
+    no part, and none at all gives None. Exact, with one fraction per distinct n however many
+    accounts there are."""
     score, weights = Fraction(0), 0
     for n, difference, weight in groups:
         if n > 0 and weight > 0:

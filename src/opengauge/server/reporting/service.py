@@ -147,10 +147,6 @@ class DriverFigure:
     chosen: int
     among: int
 
-    @property
-    def share(self) -> Fraction | None:
-        return Fraction(100 * self.chosen, self.among) if self.among else None
-
 
 @dataclass(frozen=True)
 class Dashboard:

@@ -19,7 +19,9 @@ import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from opengauge.server.domain import drivers as driver_rules
 from opengauge.server.domain.hierarchy import Tree
+from opengauge.server.domain.nps import category
 from opengauge.server.domain.revenue import ARR, RevenueRow, expand
 from opengauge.server.storage import Tx
 from opengauge.server.storage.repositories import (
@@ -160,7 +162,7 @@ def _records(
             response = _stamp(min(sent + delay, last_answer))
             nps = _score(rng, (sent.date() - first_day).days / 365)
             if rng.random() < 0.5:
-                comment = rng.choice(COMMENTS[_kind(nps)])
+                comment = rng.choice(COMMENTS[category(nps)])
         records.append(
             SampleRecord(
                 contact_id=rng.choice(contact_ids),
@@ -192,10 +194,6 @@ def _score(rng: random.Random, progress: float) -> int:
     return rng.choice((0, 2, 3, 4, 5, 6, 6))
 
 
-def _kind(nps: int) -> str:
-    return "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor"
-
-
 def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
@@ -208,7 +206,7 @@ def _choose_drivers(
     for record, record_id in zip(records, ids, strict=True):
         if record.nps is None or rng.random() < 0.3:
             continue
-        fitting = choices["pos" if record.nps >= 9 else "neg"]
+        fitting = choices[driver_rules.fitting(record.nps)]
         if fitting:
             picked = rng.sample(fitting, min(len(fitting), rng.choice((1, 1, 2))))
             drivers.choose(tx, system_id, record_id, picked)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from opengauge.server.clock import Clock
 from opengauge.server.domain import branding as rules
+from opengauge.server.domain import drivers as driver_rules
 from opengauge.server.storage import Database, Tx
 from opengauge.server.storage.repositories import branding, drivers, lists, surveys
 from opengauge.server.survey import languages
@@ -31,8 +32,6 @@ from opengauge.server.survey.schemas import (
 
 #: ``unsubscribes.added_by`` for addresses added through the link on a survey page.
 UNSUBSCRIBED_BY = "survey"
-#: ``good_bad`` of the drivers shown for a score: promoters (9-10) and everyone else.
-PROMOTER_DRIVERS, OTHER_DRIVERS = "pos", "neg"
 
 
 async def show_survey(code: str, *, db: Database, preferred: str | None = None) -> SurveyPage:
@@ -218,7 +217,7 @@ def _page(
 
 def _kind(link: surveys.SurveyLink) -> str:
     """The drivers that fit the record's score (spec section 11)."""
-    return PROMOTER_DRIVERS if link.nps is not None and link.nps >= 9 else OTHER_DRIVERS
+    return driver_rules.fitting(link.nps) if link.nps is not None else driver_rules.NEGATIVE
 
 
 def _language(link: surveys.SurveyLink, preferred: str | None) -> str:

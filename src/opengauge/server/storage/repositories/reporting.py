@@ -1,12 +1,13 @@
 """What reporting counts: answered survey records over a period, sliced, in SQL aggregates.
 
-Every count is one query over an index that covers it (the partial ``scores_by_*`` indexes of
-survey_records hold answered records only): a period is a range of the index, and a slice
-(a touchpoint, a division, a month) is a narrower range or an equality in front of it. No row
-reaches Python; what comes back is a handful of counts per slice. Grouping inside the
-database costs far more than a range count on SQLite, so a breakdown by month, touchpoint or
-division is one range count per value, and only the breakdown by account (tens of thousands
-of values) groups, streaming in the order of its index.
+Every count runs over an index that covers it (the partial ``scores_by_*`` indexes of
+survey_records hold answered records only), and no record's row reaches Python: what comes
+back is a handful of counts per slice. A period is a range of an index, and a slice (a
+touchpoint, a division, a month) a narrower range or an equality in front of it. Grouping
+inside SQLite costs far more than its range counts, so there a breakdown by month, touchpoint
+or division is one range count per value (unless a segment filter reads every row anyway);
+PostgreSQL groups one scan by all three at once (:func:`counts_in_one_scan`). The accounts
+are grouped, joined with their revenue and reduced in one statement.
 
 SQLite's planner is told which index to use: without statistics (a database nobody has
 analysed) it would pick by guesswork.
@@ -18,13 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from opengauge.server.domain.nps import PASSIVE_FLOOR, PROMOTER_FLOOR
 from opengauge.server.storage.transaction import Tx
 
+#: How many promoters and detractors, by the bands of domain/nps.py.
+_PROMOTERS = f"sum(CASE WHEN nps >= {PROMOTER_FLOOR} THEN 1 ELSE 0 END)"
+_DETRACTORS = f"sum(CASE WHEN nps < {PASSIVE_FLOOR} THEN 1 ELSE 0 END)"
 #: responses, promoters, detractors: the counts every tally query returns.
-_COUNTS = (
-    "count(*), coalesce(sum(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0),"
-    " coalesce(sum(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0)"
-)
+_COUNTS = f"count(*), coalesce({_PROMOTERS}, 0), coalesce({_DETRACTORS}, 0)"
 Counts = tuple[int, int, int]
 
 
@@ -283,9 +285,7 @@ def account_summary(
     revenue_index = _indexed(tx, "ix_revenue_months_system_id_account_id_month_amount")
     limit = "" if top is None else f" LIMIT {int(top)}"
     rows = tx.all(
-        "WITH t AS (SELECT account_id, count(*) AS n,"  # noqa: S608
-        " sum(CASE WHEN nps >= 9 THEN 1 ELSE 0 END) AS p,"
-        " sum(CASE WHEN nps <= 6 THEN 1 ELSE 0 END) AS d"
+        f"WITH t AS (SELECT account_id, count(*) AS n, {_PROMOTERS} AS p, {_DETRACTORS} AS d"  # noqa: S608
         f" FROM survey_records{_indexed(tx, _account_index(piece))}"
         " WHERE system_id = ? AND account_id IS NOT NULL AND nps IS NOT NULL"
         f" AND date_response >= ? AND date_response <= ?{filters} GROUP BY account_id),"
